@@ -1,0 +1,75 @@
+//! Running the channel's futures to completion on a plain thread.
+//!
+//! The blocking calls are the async ones driven by [`block_on`], so a blocked thread
+//! waits in the very same queues as a task and the two mix freely on one channel.
+
+use std::future::Future;
+
+#[cfg(not(loom))]
+pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
+    use std::cell::Cell;
+    use std::pin::pin;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    use std::thread::{self, Thread};
+
+    /// Wakes a parked thread. `notified` makes a wake that lands before the thread
+    /// parks count, and lets the thread tell a real wake from a spurious unpark.
+    struct Parker {
+        thread: Thread,
+        notified: AtomicBool,
+    }
+
+    impl Wake for Parker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            if !self.notified.swap(true, Ordering::Release) {
+                self.thread.unpark();
+            }
+        }
+    }
+
+    thread_local! {
+        // One waker per thread, made once: blocking calls allocate nothing.
+        static PARKER: (Arc<Parker>, Waker) = {
+            let parker = Arc::new(Parker {
+                thread: thread::current(),
+                notified: AtomicBool::new(false),
+            });
+            (parker.clone(), Waker::from(parker))
+        };
+        // How many block_on calls are running on this thread (more than one when a
+        // poll blocks, say in a value's Drop).
+        static DEPTH: Cell<usize> = const { Cell::new(0) };
+    }
+
+    let mut fut = pin!(fut);
+    let depth = DEPTH.with(|d| d.replace(d.get() + 1));
+    PARKER.with(|(parker, waker)| {
+        let mut cx = Context::from_waker(waker);
+        let out = loop {
+            if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+                break out;
+            }
+            while !parker.notified.swap(false, Ordering::Acquire) {
+                thread::park();
+            }
+        };
+        DEPTH.with(|d| d.set(depth));
+        if depth > 0 {
+            // The outer call shares our waker and may have been woken while we ran;
+            // we may have consumed that wake, so leave one behind for it.
+            parker.notified.store(true, Ordering::Release);
+        }
+        out
+    })
+}
+
+#[cfg(loom)]
+pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
+    loom::future::block_on(fut)
+}

@@ -1,0 +1,537 @@
+//! The channel itself: Go's `hchan` and its verbs.
+//!
+//! # Where values live
+//!
+//! A value is always owned by exactly one of four places, and moves between them only
+//! under the channel's lock:
+//!
+//! 1. the sending future, until its first poll;
+//! 2. the channel: its ring buffer `buf`, or the `sendq` waiter of a sender that is
+//!    waiting to deliver it, or `handed`, where a value given to a particular waiting
+//!    receiver sits until that receiver's future collects it;
+//! 3. the receiving future, once it has collected it;
+//! 4. nobody: it was dropped with the channel or with a cancelled send.
+//!
+//! The side that arrives second moves the value, exactly as in Go: a send that finds
+//! a receiver waiting moves the value into `handed` under that receiver's ticket and
+//! completes at once; a receive that finds a sender waiting takes the value out of the
+//! sender's waiter and completes it. A waiting future holds nothing but its ticket.
+//!
+//! # Why a dropped future loses or duplicates nothing
+//!
+//! Every future's `Drop` takes the lock and looks its ticket up, so it sees the one
+//! state the last lock holder left:
+//!
+//! - A send future whose waiter is still queued takes the value back (dropping it, or
+//!   returning it from [`SendFuture::cancel`](crate::SendFuture::cancel)); if the waiter
+//!   is gone, a receiver took the value and the send counts as done. Either way the
+//!   value has exactly one owner.
+//! - A receive future whose ticket has a value in `handed` was woken but never polled
+//!   again: it gives the value back, to the receiver that has now waited longest, or to
+//!   the head of the buffer (at capacity 0 too), where the next receive finds it
+//!   first. That also passes the wake-up on, so no other receiver is stranded.
+//! - Any other waiter is simply unlinked.
+//!
+//! # Invariants (under the lock)
+//!
+//! - Unless the channel is closed, `recvq` holds a claimable waiter only while `buf` is
+//!   empty and `sendq` has no claimable waiter, and `sendq` holds one only while `buf`
+//!   is full. (A select may have a send and a receive waiter on one channel at once;
+//!   it never pairs them, and stale waiters of a select whose claim is lost are only
+//!   stepped over.)
+//! - After close, `recvq` is empty and nothing new is queued; `sendq` waiters stay
+//!   until their futures collect their values, and no receive takes from them.
+//! - No user code runs under the lock: wakers are woken and values dropped after it is
+//!   released.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::mem;
+use std::task::{Context, Poll, Waker};
+
+use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
+use crate::sync::{lock, Arc, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::waiter::{CaseClaim, Claim, Ticket, WaitQueue, Waiter};
+
+/// The shared heart of one channel. `Sender` and `Receiver` are `Arc`s of it.
+pub(crate) struct Chan<T> {
+    state: Mutex<State<T>>,
+    /// The buffer's capacity; `usize::MAX` when unbounded.
+    cap: usize,
+    bounded: bool,
+    /// Live `Sender`s and `Receiver`s; the last of either closes the channel.
+    pub(crate) senders: AtomicUsize,
+    pub(crate) receivers: AtomicUsize,
+}
+
+/// Everything the lock guards.
+struct State<T> {
+    /// Buffered values, oldest first. Grows as it fills, so a huge capacity costs
+    /// nothing up front.
+    buf: VecDeque<T>,
+    /// Senders waiting for room or for a receiver, each holding its value.
+    sendq: WaitQueue<T>,
+    /// Receivers waiting for a value.
+    recvq: WaitQueue<()>,
+    /// Values handed to dequeued receivers that have not collected them yet.
+    handed: Vec<(Ticket, T)>,
+    closed: bool,
+    next_ticket: u64,
+}
+
+/// Where a send future stands.
+pub(crate) enum SendOp<T> {
+    /// Not yet polled: the future still holds the value.
+    Start(T),
+    /// Queued in `sendq`; the value lives in the waiter.
+    Waiting(Ticket),
+    /// Completed or cancelled.
+    Done,
+}
+
+/// Where a receive future stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecvOp {
+    Start,
+    Waiting(Ticket),
+    Done,
+}
+
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+/// Points a waiter at `new`; returns the waker it replaced, to be dropped after the lock.
+fn rewake<V>(waiter: &mut Waiter<V>, new: &Waker) -> Option<Waker> {
+    match &waiter.waker {
+        Some(old) if old.will_wake(new) => None,
+        _ => waiter.waker.replace(new.clone()),
+    }
+}
+
+impl<T> State<T> {
+    fn ticket(&mut self) -> Ticket {
+        self.next_ticket += 1;
+        Ticket(self.next_ticket)
+    }
+
+    /// Go's `chanrecv` without parking: the oldest buffered value, whose slot goes to the
+    /// first waiting sender (Go's `recv`), or straight from a waiting sender. Returns the
+    /// sender to wake with the value.
+    fn take(&mut self, cap: usize) -> Option<(T, Option<Waker>)> {
+        if let Some(value) = self.buf.pop_front() {
+            let mut waker = None;
+            if !self.closed && self.buf.len() < cap {
+                if let Some(sender) = self.sendq.pop_ready(None) {
+                    self.buf.push_back(sender.value);
+                    waker = sender.waker;
+                }
+            }
+            return Some((value, waker));
+        }
+        if self.closed {
+            return None;
+        }
+        let sender = self.sendq.pop_ready(None)?;
+        Some((sender.value, sender.waker))
+    }
+
+    /// Go's `chansend` without parking: hand `value` to the receiver that has waited
+    /// longest, or buffer it. The caller has checked that the channel is open.
+    fn give(&mut self, value: T, cap: usize) -> Result<Option<Waker>, T> {
+        if let Some(receiver) = self.recvq.pop_ready(None) {
+            self.handed.push((receiver.ticket, value));
+            return Ok(receiver.waker);
+        }
+        if self.buf.len() < cap {
+            self.buf.push_back(value);
+            return Ok(None);
+        }
+        Err(value)
+    }
+
+    /// A receiver that was handed `value` is gone before returning it: the value goes to
+    /// the next waiting receiver, or back to the head of the channel.
+    fn give_back(&mut self, value: T) -> Option<Waker> {
+        if let Some(receiver) = self.recvq.pop_ready(None) {
+            self.handed.push((receiver.ticket, value));
+            return receiver.waker;
+        }
+        self.buf.push_front(value);
+        None
+    }
+
+    fn take_handed(&mut self, ticket: Ticket) -> Option<T> {
+        let i = self.handed.iter().position(|(t, _)| *t == ticket)?;
+        Some(self.handed.swap_remove(i).1)
+    }
+}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(cap: Option<usize>) -> Self {
+        Chan {
+            state: Mutex::new(State {
+                buf: VecDeque::new(),
+                sendq: WaitQueue::new(),
+                recvq: WaitQueue::new(),
+                handed: Vec::new(),
+                closed: false,
+                next_ticket: 0,
+            }),
+            cap: cap.unwrap_or(usize::MAX),
+            bounded: cap.is_some(),
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        lock(&self.state)
+    }
+
+    // ----- sending -----
+
+    pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let mut s = self.lock();
+        if s.closed {
+            return Err(TrySendError::Closed(value));
+        }
+        match s.give(value, self.cap) {
+            Ok(waker) => {
+                drop(s);
+                wake(waker);
+                Ok(())
+            }
+            Err(value) => Err(TrySendError::Full(value)),
+        }
+    }
+
+    pub(crate) fn poll_send(
+        &self,
+        op: &mut SendOp<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        match mem::replace(op, SendOp::Done) {
+            SendOp::Start(value) => {
+                let mut s = self.lock();
+                if s.closed {
+                    return Poll::Ready(Err(SendError(value)));
+                }
+                match s.give(value, self.cap) {
+                    Ok(waker) => {
+                        drop(s);
+                        wake(waker);
+                        Poll::Ready(Ok(()))
+                    }
+                    Err(value) => {
+                        let ticket = s.ticket();
+                        s.sendq.push(ticket, cx.waker().clone(), None, value);
+                        *op = SendOp::Waiting(ticket);
+                        Poll::Pending
+                    }
+                }
+            }
+            SendOp::Waiting(ticket) => {
+                let mut s = self.lock();
+                if s.closed {
+                    // Close left our waiter queued so that we could take the value back.
+                    return match s.sendq.remove(ticket) {
+                        Some(waiter) => {
+                            drop(s);
+                            Poll::Ready(Err(SendError(waiter.value)))
+                        }
+                        None => Poll::Ready(Ok(())),
+                    };
+                }
+                match s.sendq.get_mut(ticket) {
+                    // A receiver dequeued us and took the value.
+                    None => Poll::Ready(Ok(())),
+                    Some(waiter) => {
+                        let old = rewake(waiter, cx.waker());
+                        *op = SendOp::Waiting(ticket);
+                        drop(s);
+                        drop(old);
+                        Poll::Pending
+                    }
+                }
+            }
+            SendOp::Done => Poll::Pending,
+        }
+    }
+
+    /// Withdraws a send: `Some(value)` if no receiver has it, `None` if one took it (or
+    /// the send had already finished).
+    pub(crate) fn cancel_send(&self, op: &mut SendOp<T>) -> Option<T> {
+        match mem::replace(op, SendOp::Done) {
+            SendOp::Start(value) => Some(value),
+            SendOp::Waiting(ticket) => {
+                let waiter = self.lock().sendq.remove(ticket)?;
+                Some(waiter.value)
+            }
+            SendOp::Done => None,
+        }
+    }
+
+    // ----- receiving -----
+
+    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        let mut s = self.lock();
+        match s.take(self.cap) {
+            Some((value, waker)) => {
+                drop(s);
+                wake(waker);
+                Ok(value)
+            }
+            None if s.closed => Err(TryRecvError::Closed),
+            None => Err(TryRecvError::Empty),
+        }
+    }
+
+    pub(crate) fn poll_recv(
+        &self,
+        op: &mut RecvOp,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, RecvError>> {
+        let mut s = self.lock();
+        match *op {
+            RecvOp::Done => return Poll::Pending,
+            RecvOp::Waiting(ticket) => {
+                if let Some(value) = s.take_handed(ticket) {
+                    *op = RecvOp::Done;
+                    return Poll::Ready(Ok(value));
+                }
+                if let Some(waiter) = s.recvq.get_mut(ticket) {
+                    let old = rewake(waiter, cx.waker());
+                    drop(s);
+                    drop(old);
+                    return Poll::Pending;
+                }
+                // Neither handed a value nor queued: close dequeued us. Look again.
+            }
+            RecvOp::Start => {}
+        }
+        if let Some((value, waker)) = s.take(self.cap) {
+            *op = RecvOp::Done;
+            drop(s);
+            wake(waker);
+            return Poll::Ready(Ok(value));
+        }
+        if s.closed {
+            *op = RecvOp::Done;
+            return Poll::Ready(Err(RecvError));
+        }
+        let ticket = s.ticket();
+        s.recvq.push(ticket, cx.waker().clone(), None, ());
+        *op = RecvOp::Waiting(ticket);
+        Poll::Pending
+    }
+
+    /// Withdraws a receive; a value already handed to it goes back to the channel.
+    pub(crate) fn cancel_recv(&self, op: &mut RecvOp) {
+        if let RecvOp::Waiting(ticket) = mem::replace(op, RecvOp::Done) {
+            self.withdraw_recv(ticket);
+        }
+    }
+
+    /// Moves up to `limit` values that are ready now into `buf` without waiting.
+    pub(crate) fn recv_ready_into(&self, buf: &mut Vec<T>, limit: usize) -> usize {
+        let mut moved = 0;
+        while moved < limit {
+            let mut s = self.lock();
+            let mut waker = None;
+            // Batch under one lock until a sender has to be woken.
+            while moved < limit && waker.is_none() {
+                match s.take(self.cap) {
+                    Some((value, w)) => {
+                        buf.push(value);
+                        moved += 1;
+                        waker = w;
+                    }
+                    None => return moved,
+                }
+            }
+            drop(s);
+            wake(waker);
+        }
+        moved
+    }
+
+    // ----- close -----
+
+    /// Go's `closechan`, minus the panic: returns whether this call closed it. Wakes
+    /// every waiter at once. Receivers leave the queue; senders stay queued, without a
+    /// waker, until their futures take their values back.
+    pub(crate) fn close(&self) -> bool {
+        let mut s = self.lock();
+        if s.closed {
+            return false;
+        }
+        s.closed = true;
+        let mut wakers = Vec::with_capacity(s.recvq.len() + s.sendq.len());
+        for receiver in s.recvq.drain() {
+            if receiver.try_claim(None) {
+                wakers.extend(receiver.waker);
+            }
+        }
+        for sender in s.sendq.iter_mut() {
+            if sender.try_claim(None) {
+                wakers.extend(sender.waker.take());
+            }
+        }
+        drop(s);
+        wakers.into_iter().for_each(Waker::wake);
+        true
+    }
+
+    /// The last receiver is gone: close for senders and drop what nobody can receive.
+    pub(crate) fn disconnect_receivers(&self) {
+        self.close();
+        let mut s = self.lock();
+        let buf = mem::take(&mut s.buf);
+        let handed = mem::take(&mut s.handed);
+        drop(s);
+        drop((buf, handed));
+    }
+
+    // ----- a select's cases -----
+
+    /// Queues a select's receive case, unless the channel has become ready since the
+    /// select looked (then the select must look again).
+    pub(crate) fn register_recv(
+        &self,
+        claim: &Arc<Claim>,
+        case: usize,
+        waker: &Waker,
+    ) -> Option<Ticket> {
+        let mut s = self.lock();
+        if !s.buf.is_empty() || s.closed || s.sendq.has_ready(Some(claim)) {
+            return None;
+        }
+        let ticket = s.ticket();
+        let select = CaseClaim {
+            claim: claim.clone(),
+            case,
+        };
+        s.recvq.push(ticket, waker.clone(), Some(select), ());
+        Some(ticket)
+    }
+
+    /// Queues a select's send case with its value, unless the channel has become ready.
+    pub(crate) fn register_send(
+        &self,
+        claim: &Arc<Claim>,
+        case: usize,
+        waker: &Waker,
+        value: T,
+    ) -> Result<Ticket, T> {
+        let mut s = self.lock();
+        if s.closed || s.buf.len() < self.cap || s.recvq.has_ready(Some(claim)) {
+            return Err(value);
+        }
+        let ticket = s.ticket();
+        let select = CaseClaim {
+            claim: claim.clone(),
+            case,
+        };
+        s.sendq.push(ticket, waker.clone(), Some(select), value);
+        Ok(ticket)
+    }
+
+    /// A queued receive case won its select's claim: collect what it won. A sender
+    /// handed it a value, or `close` chose it.
+    pub(crate) fn complete_recv(&self, ticket: Ticket) -> Result<T, RecvError> {
+        let mut s = self.lock();
+        if let Some(value) = s.take_handed(ticket) {
+            return Ok(value);
+        }
+        match s.take(self.cap) {
+            Some((value, waker)) => {
+                drop(s);
+                wake(waker);
+                Ok(value)
+            }
+            None => Err(RecvError),
+        }
+    }
+
+    /// A queued send case won its select's claim: a receiver took the value (the
+    /// waiter is gone), or `close` chose it (the value is handed back).
+    pub(crate) fn complete_send(&self, ticket: Ticket) -> Result<(), SendError<T>> {
+        match self.lock().sendq.remove(ticket) {
+            Some(waiter) => Err(SendError(waiter.value)),
+            None => Ok(()),
+        }
+    }
+
+    /// Takes a receive waiter out of the queue; a value already handed to it is given
+    /// back to the channel.
+    pub(crate) fn withdraw_recv(&self, ticket: Ticket) {
+        let mut s = self.lock();
+        if let Some(value) = s.take_handed(ticket) {
+            let waker = s.give_back(value);
+            drop(s);
+            wake(waker);
+        } else {
+            let waiter = s.recvq.remove(ticket);
+            drop(s);
+            drop(waiter);
+        }
+    }
+
+    /// Takes a send waiter out of the queue with its value, if no receiver took it.
+    pub(crate) fn withdraw_send(&self, ticket: Ticket) -> Option<T> {
+        let waiter = self.lock().sendq.remove(ticket)?;
+        Some(waiter.value)
+    }
+
+    /// Points a queued receive case at a new waker.
+    pub(crate) fn rewake_recv(&self, ticket: Ticket, waker: &Waker) {
+        let mut s = self.lock();
+        let old = s.recvq.get_mut(ticket).and_then(|w| rewake(w, waker));
+        drop(s);
+        drop(old);
+    }
+
+    /// Points a queued send case at a new waker.
+    pub(crate) fn rewake_send(&self, ticket: Ticket, waker: &Waker) {
+        let mut s = self.lock();
+        let old = s.sendq.get_mut(ticket).and_then(|w| rewake(w, waker));
+        drop(s);
+        drop(old);
+    }
+
+    // ----- observers -----
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().buf.len()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.bounded.then_some(self.cap)
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.bounded && self.len() >= self.cap
+    }
+}
+
+impl<T> fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.lock();
+        f.debug_struct("Chan")
+            .field("len", &s.buf.len())
+            .field("capacity", &self.capacity())
+            .field("closed", &s.closed)
+            .field("waiting_senders", &s.sendq.len())
+            .field("waiting_receivers", &s.recvq.len())
+            .field("senders", &self.senders.load(Ordering::Relaxed))
+            .field("receivers", &self.receivers.load(Ordering::Relaxed))
+            .finish()
+    }
+}

@@ -1,0 +1,431 @@
+//! The two ends of a channel and the functions that make them.
+
+use std::fmt;
+use std::future::Future;
+
+use crate::blocking::block_on;
+use crate::chan::Chan;
+use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
+use crate::future::{RecvFuture, SendFuture};
+use crate::stream::{RecvStream, SendSink};
+use crate::sync::{Arc, Ordering};
+
+/// Makes a channel whose buffer holds `cap` values: Go's `make(chan T, cap)`.
+///
+/// `bounded(0)` is Go's unbuffered channel, a rendezvous: a send completes only when a
+/// receiver takes the value. The buffer grows as it fills, so even `bounded(usize::MAX)`
+/// reserves nothing up front.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let (tx, rx) = gochan::bounded(1);
+/// tx.send("ping").await.unwrap(); // fits in the buffer: completes at once
+/// assert!(tx.try_send("pong").is_err()); // the buffer is full
+/// assert_eq!(rx.recv().await, Ok("ping"));
+/// # });
+/// ```
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    make(Some(cap))
+}
+
+/// Makes a channel whose buffer grows without limit, so sends never wait.
+///
+/// Go has no such channel; it is the natural choice when the producer must never block
+/// and memory is the only limit.
+///
+/// ```
+/// let (tx, rx) = gochan::unbounded();
+/// for i in 0..1000 {
+///     tx.try_send(i).unwrap(); // never `Full`
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// assert_eq!(rx.capacity(), None);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    make(None)
+}
+
+fn make<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Chan::new(cap));
+    (
+        Sender { chan: chan.clone() },
+        Receiver { chan },
+    )
+}
+
+/// The sending end of a channel: Go's `chan<- T`.
+///
+/// Clone it to send from several tasks; the channel closes when the last clone is
+/// dropped (or when [`close`](Sender::close) is called).
+pub struct Sender<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+}
+
+/// The receiving end of a channel: Go's `<-chan T`.
+///
+/// Clone it to receive from several tasks; each value goes to exactly one of them.
+/// When the last clone is dropped, the channel closes for senders: every pending and
+/// later send fails and hands its value back.
+pub struct Receiver<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, waiting for room in the buffer or, at capacity 0, for a receiver
+    /// to take it: Go's `ch <- value`.
+    ///
+    /// Fails with the value handed back if the channel is closed, before or while
+    /// waiting. See [`SendFuture`] for what a dropped send does.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = gochan::bounded(0);
+    /// let (sent, got) = futures::join!(tx.send(7), rx.recv());
+    /// assert_eq!((sent, got), (Ok(()), Ok(7)));
+    /// # });
+    /// ```
+    pub fn send(&self, value: T) -> SendFuture<'_, T> {
+        SendFuture::new(&self.chan, value)
+    }
+
+    /// Sends `value` if that needs no waiting: Go's `select` with a send case and
+    /// `default`.
+    ///
+    /// ```
+    /// use gochan::TrySendError;
+    /// let (tx, rx) = gochan::bounded(1);
+    /// assert_eq!(tx.try_send(1), Ok(()));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.chan.try_send(value)
+    }
+
+    /// Sends `value`, parking the current thread while it waits. Don't call it from
+    /// async code: it blocks the executor's thread.
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(0);
+    /// let receiver = std::thread::spawn(move || rx.recv_blocking());
+    /// tx.send_blocking("over the rendezvous").unwrap();
+    /// assert_eq!(receiver.join().unwrap(), Ok("over the rendezvous"));
+    /// ```
+    pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
+        block_on(self.send(value))
+    }
+
+    /// Closes the channel: Go's `close(ch)`, a broadcast to every waiter.
+    ///
+    /// Returns `true` if this call closed it, `false` if it was already closed (where
+    /// Go would panic). Afterwards every send fails with its value handed back, and
+    /// receivers get the buffered values, then [`RecvError`].
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(2);
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.close());
+    /// assert!(!tx.close());
+    /// assert_eq!(rx.recv_blocking(), Ok(1));
+    /// assert!(rx.recv_blocking().is_err());
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+
+    /// Borrows this sender as a [`Sink`](futures_sink::Sink).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// use futures::SinkExt;
+    /// let (tx, rx) = gochan::unbounded();
+    /// tx.sink().send(1).await.unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// # });
+    /// ```
+    pub fn sink(&self) -> SendSink<'_, T> {
+        SendSink::borrowed(self)
+    }
+
+    /// Turns this sender into a [`Sink`](futures_sink::Sink). Closing the sink closes
+    /// the channel, so `stream.forward(tx.into_sink())` ends the receivers' range.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// use futures::StreamExt;
+    /// let (tx, rx) = gochan::unbounded();
+    /// futures::stream::iter([Ok(1), Ok(2)]).forward(tx.into_sink()).await.unwrap();
+    /// assert_eq!(rx.stream().collect::<Vec<_>>().await, [1, 2]);
+    /// # });
+    /// ```
+    pub fn into_sink(self) -> SendSink<'static, T> {
+        SendSink::owned(self)
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives a value, waiting for one: Go's `v, ok := <-ch`.
+    ///
+    /// Fails with [`RecvError`] once the channel is closed and drained. See
+    /// [`RecvFuture`] for what a dropped receive does.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = gochan::bounded(1);
+    /// tx.send(1).await.unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Ok(1));
+    /// assert_eq!(rx.recv().await, Err(gochan::RecvError));
+    /// # });
+    /// ```
+    pub fn recv(&self) -> RecvFuture<'_, T> {
+        RecvFuture::new(&self.chan)
+    }
+
+    /// Receives a value if one is ready: Go's `select` with a receive case and
+    /// `default`. At capacity 0 a value is ready only when a sender is waiting.
+    ///
+    /// ```
+    /// use gochan::TryRecvError;
+    /// let (tx, rx) = gochan::bounded(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.chan.try_recv()
+    }
+
+    /// Receives a value, parking the current thread while it waits. Don't call it from
+    /// async code: it blocks the executor's thread.
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(0);
+    /// std::thread::spawn(move || tx.send_blocking(42));
+    /// assert_eq!(rx.recv_blocking(), Ok(42));
+    /// ```
+    pub fn recv_blocking(&self) -> Result<T, RecvError> {
+        block_on(self.recv())
+    }
+
+    /// Waits for a value, then appends it and every value ready right after it, up to
+    /// `limit` in all, to `buf`. Returns how many it appended: between 1 and `limit`,
+    /// or 0 when `limit` is 0 or the channel is closed and drained.
+    ///
+    /// Cancel safe: dropped while waiting, it has taken nothing.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = gochan::unbounded();
+    /// for i in 0..5 {
+    ///     tx.try_send(i).unwrap();
+    /// }
+    /// let mut batch = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut batch, 3).await, 3);
+    /// assert_eq!(rx.recv_many(&mut batch, 3).await, 2);
+    /// assert_eq!(batch, [0, 1, 2, 3, 4]);
+    /// # });
+    /// ```
+    pub fn recv_many<'a>(
+        &'a self,
+        buf: &'a mut Vec<T>,
+        limit: usize,
+    ) -> impl Future<Output = usize> + 'a {
+        async move {
+            if limit == 0 {
+                return 0;
+            }
+            match self.recv().await {
+                Ok(first) => {
+                    buf.push(first);
+                    1 + self.chan.recv_ready_into(buf, limit - 1)
+                }
+                Err(RecvError) => 0,
+            }
+        }
+    }
+
+    /// Borrows this receiver as a [`Stream`](futures_core::Stream) of every value until
+    /// the channel is closed and drained: Go's `for v := range ch`.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// use futures::StreamExt;
+    /// let (tx, rx) = gochan::bounded(4);
+    /// for word in ["range", "over", "a", "channel"] {
+    ///     tx.send(word).await.unwrap();
+    /// }
+    /// drop(tx);
+    /// let mut words = rx.stream();
+    /// while let Some(word) = words.next().await {
+    ///     print!("{word} ");
+    /// }
+    /// # });
+    /// ```
+    pub fn stream(&self) -> RecvStream<'_, T> {
+        RecvStream::borrowed(self)
+    }
+
+    /// Turns this receiver into a [`Stream`](futures_core::Stream); see [`stream`](Self::stream).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// use futures::StreamExt;
+    /// let (tx, rx) = gochan::unbounded();
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.into_stream().collect::<Vec<_>>().await, [1]);
+    /// # });
+    /// ```
+    pub fn into_stream(self) -> RecvStream<'static, T> {
+        RecvStream::owned(self)
+    }
+}
+
+/// The observers both ends share.
+macro_rules! observers {
+    ($end:ident) => {
+        impl<T> $end<T> {
+            /// Whether the channel is closed: by [`Sender::close`], by dropping every
+            /// sender, or, for senders, by dropping every receiver.
+            ///
+            /// ```
+            /// let (tx, rx) = gochan::bounded::<()>(0);
+            /// assert!(!rx.is_closed());
+            /// drop(tx);
+            /// assert!(rx.is_closed());
+            /// ```
+            pub fn is_closed(&self) -> bool {
+                self.chan.is_closed()
+            }
+
+            /// How many values the channel holds: Go's `len(ch)`. Values of waiting
+            /// senders are not counted; a value given back by a dropped receive is, so
+            /// `len` may briefly exceed the capacity.
+            ///
+            /// ```
+            /// let (tx, rx) = gochan::bounded(3);
+            /// tx.try_send('a').unwrap();
+            /// assert_eq!((tx.len(), rx.len()), (1, 1));
+            /// ```
+            pub fn len(&self) -> usize {
+                self.chan.len()
+            }
+
+            /// The buffer's capacity, Go's `cap(ch)`; `None` for an unbounded channel.
+            ///
+            /// ```
+            /// assert_eq!(gochan::bounded::<u8>(0).0.capacity(), Some(0));
+            /// assert_eq!(gochan::unbounded::<u8>().1.capacity(), None);
+            /// ```
+            pub fn capacity(&self) -> Option<usize> {
+                self.chan.capacity()
+            }
+
+            /// Whether the channel holds no values.
+            ///
+            /// ```
+            /// let (tx, rx) = gochan::unbounded::<u8>();
+            /// assert!(rx.is_empty());
+            /// tx.try_send(1).unwrap();
+            /// assert!(!tx.is_empty());
+            /// ```
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// Whether the buffer is full: `len() >= capacity`, so always true at
+            /// capacity 0, and never for an unbounded channel.
+            ///
+            /// ```
+            /// let (tx, _rx) = gochan::bounded(1);
+            /// assert!(!tx.is_full());
+            /// tx.try_send(1).unwrap();
+            /// assert!(tx.is_full());
+            /// assert!(gochan::bounded::<u8>(0).0.is_full());
+            /// ```
+            pub fn is_full(&self) -> bool {
+                self.chan.is_full()
+            }
+
+            /// How many [`Sender`]s of this channel exist.
+            ///
+            /// ```
+            /// let (tx, rx) = gochan::bounded::<u8>(0);
+            /// let tx2 = tx.clone();
+            /// assert_eq!(rx.sender_count(), 2);
+            /// # drop(tx2);
+            /// ```
+            pub fn sender_count(&self) -> usize {
+                self.chan.senders.load(Ordering::Acquire)
+            }
+
+            /// How many [`Receiver`]s of this channel exist.
+            ///
+            /// ```
+            /// let (tx, rx) = gochan::bounded::<u8>(0);
+            /// drop(rx);
+            /// assert_eq!(tx.receiver_count(), 0);
+            /// ```
+            pub fn receiver_count(&self) -> usize {
+                self.chan.receivers.load(Ordering::Acquire)
+            }
+
+            /// Whether `other` is an end of the same channel.
+            ///
+            /// ```
+            /// let (a, _) = gochan::bounded::<u8>(0);
+            /// let (b, _) = gochan::bounded::<u8>(0);
+            /// assert!(a.same_channel(&a.clone()));
+            /// assert!(!a.same_channel(&b));
+            /// ```
+            pub fn same_channel(&self, other: &Self) -> bool {
+                Arc::ptr_eq(&self.chan, &other.chan)
+            }
+        }
+
+        impl<T> fmt::Debug for $end<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($end)).field(&*self.chan).finish()
+            }
+        }
+    };
+}
+
+observers!(Sender);
+observers!(Receiver);
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.senders.fetch_add(1, Ordering::Relaxed);
+        Sender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        if self.chan.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.chan.close();
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.receivers.fetch_add(1, Ordering::Relaxed);
+        Receiver {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.chan.disconnect_receivers();
+        }
+    }
+}

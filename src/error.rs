@@ -1,0 +1,166 @@
+//! The error types: small values that hand back what could not be delivered.
+
+use std::error::Error;
+use std::fmt;
+
+/// A send failed because the channel is closed (or every receiver is gone); the value
+/// is handed back.
+///
+/// ```
+/// let (tx, rx) = gochan::bounded::<u32>(1);
+/// drop(rx);
+/// let err = tx.send_blocking(7).unwrap_err();
+/// assert_eq!(err.0, 7);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SendError<T>(pub T);
+
+impl<T> SendError<T> {
+    /// The value that was not sent.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Debug for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SendError(..)")
+    }
+}
+
+impl<T> fmt::Display for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("sending on a closed channel")
+    }
+}
+
+impl<T> Error for SendError<T> {}
+
+/// Why [`Sender::try_send`](crate::Sender::try_send) did not send; the value is handed back.
+///
+/// ```
+/// use gochan::TrySendError;
+/// let (tx, _rx) = gochan::bounded::<u32>(0);
+/// assert_eq!(tx.try_send(1), Err(TrySendError::Full(1))); // nobody is receiving
+/// tx.close();
+/// assert_eq!(tx.try_send(2).unwrap_err().into_inner(), 2);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TrySendError<T> {
+    /// The buffer is full, or at capacity 0 no receiver is waiting.
+    Full(T),
+    /// The channel is closed.
+    Closed(T),
+}
+
+impl<T> TrySendError<T> {
+    /// The value that was not sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            TrySendError::Full(v) | TrySendError::Closed(v) => v,
+        }
+    }
+
+    /// True for [`TrySendError::Full`].
+    pub fn is_full(&self) -> bool {
+        matches!(self, TrySendError::Full(_))
+    }
+
+    /// True for [`TrySendError::Closed`].
+    pub fn is_closed(&self) -> bool {
+        matches!(self, TrySendError::Closed(_))
+    }
+}
+
+impl<T> From<SendError<T>> for TrySendError<T> {
+    fn from(err: SendError<T>) -> Self {
+        TrySendError::Closed(err.0)
+    }
+}
+
+impl<T> fmt::Debug for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("Full(..)"),
+            TrySendError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("sending on a full channel"),
+            TrySendError::Closed(_) => f.write_str("sending on a closed channel"),
+        }
+    }
+}
+
+impl<T> Error for TrySendError<T> {}
+
+/// A receive failed because the channel is closed and drained: Go's `v, ok := <-ch` with
+/// `ok == false`.
+///
+/// ```
+/// let (tx, rx) = gochan::unbounded::<u32>();
+/// tx.send_blocking(1).unwrap();
+/// tx.close();
+/// assert_eq!(rx.recv_blocking(), Ok(1)); // buffered values outlive close
+/// assert_eq!(rx.recv_blocking(), Err(gochan::RecvError));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecvError;
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("receiving on a closed and empty channel")
+    }
+}
+
+impl Error for RecvError {}
+
+/// Why [`Receiver::try_recv`](crate::Receiver::try_recv) returned no value.
+///
+/// ```
+/// use gochan::TryRecvError;
+/// let (tx, rx) = gochan::bounded::<u32>(1);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TryRecvError {
+    /// No value is ready (at capacity 0: no sender is waiting).
+    Empty,
+    /// The channel is closed and drained.
+    Closed,
+}
+
+impl TryRecvError {
+    /// True for [`TryRecvError::Empty`].
+    pub fn is_empty(&self) -> bool {
+        matches!(self, TryRecvError::Empty)
+    }
+
+    /// True for [`TryRecvError::Closed`].
+    pub fn is_closed(&self) -> bool {
+        matches!(self, TryRecvError::Closed)
+    }
+}
+
+impl From<RecvError> for TryRecvError {
+    fn from(_: RecvError) -> Self {
+        TryRecvError::Closed
+    }
+}
+
+impl fmt::Display for TryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryRecvError::Empty => f.write_str("receiving on an empty channel"),
+            TryRecvError::Closed => f.write_str("receiving on a closed and empty channel"),
+        }
+    }
+}
+
+impl Error for TryRecvError {}

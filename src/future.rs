@@ -1,0 +1,128 @@
+//! The futures of one send and one receive.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::chan::{Chan, RecvOp, SendOp};
+use crate::error::{RecvError, SendError};
+
+/// The future of [`Sender::send`](crate::Sender::send): Go's `ch <- v`.
+///
+/// It completes with `Ok(())` once the value is in the buffer or, at capacity 0, once a
+/// receiver has it; with `Err(SendError(v))` if the channel is or becomes closed first.
+///
+/// # Cancel safety
+///
+/// Dropping it never loses track of the value: while it waits, the value sits in the
+/// channel's queue of waiting senders; if a receiver takes it first, the send counts as
+/// done, and otherwise the value is dropped with the future. [`SendFuture::cancel`]
+/// says which happened and hands the value back.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct SendFuture<'a, T> {
+    chan: &'a Chan<T>,
+    op: SendOp<T>,
+}
+
+impl<'a, T> SendFuture<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>, value: T) -> Self {
+        SendFuture {
+            chan,
+            op: SendOp::Start(value),
+        }
+    }
+
+    /// Withdraws the send: `Some(v)` if no receiver took `v` (and none ever will),
+    /// `None` if one did, or if the future had already completed.
+    ///
+    /// Use it after another branch of a `tokio::select!` won, to learn whether the
+    /// value went out and to get it back if it did not:
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// use futures::FutureExt;
+    /// let (tx, rx) = gochan::bounded::<&str>(0);
+    /// let mut send = std::pin::pin!(tx.send("hello"));
+    /// assert!(send.as_mut().now_or_never().is_none()); // nobody is receiving yet
+    /// assert_eq!(send.as_mut().cancel(), Some("hello")); // so it is ours again
+    /// # drop(rx);
+    /// # });
+    /// ```
+    pub fn cancel(self: Pin<&mut Self>) -> Option<T> {
+        let this = self.get_mut();
+        this.chan.cancel_send(&mut this.op)
+    }
+}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.chan.poll_send(&mut this.op, cx)
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        drop(self.chan.cancel_send(&mut self.op));
+    }
+}
+
+// The value is never pinned: it moves into the channel, not into a self-reference.
+impl<T> Unpin for SendFuture<'_, T> {}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.op {
+            SendOp::Start(_) => "start",
+            SendOp::Waiting(_) => "waiting",
+            SendOp::Done => "done",
+        };
+        f.debug_struct("SendFuture").field("state", &state).finish()
+    }
+}
+
+/// The future of [`Receiver::recv`](crate::Receiver::recv): Go's `v, ok := <-ch`.
+///
+/// # Cancel safety
+///
+/// Dropping it loses nothing. If a sender already handed it a value that it had not
+/// yet returned, the value goes back to the channel: to the receiver that has waited
+/// longest, or to the head of the buffer, where the next receive takes it first.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct RecvFuture<'a, T> {
+    chan: &'a Chan<T>,
+    op: RecvOp,
+}
+
+impl<'a, T> RecvFuture<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+        RecvFuture {
+            chan,
+            op: RecvOp::Start,
+        }
+    }
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.chan.poll_recv(&mut this.op, cx)
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        self.chan.cancel_recv(&mut self.op);
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture").field("state", &self.op).finish()
+    }
+}

@@ -1,0 +1,591 @@
+//! Go's `select`: wait on several channel operations and complete exactly one.
+//!
+//! # How a select runs (Go's `selectgo`, one channel lock at a time)
+//!
+//! Each attempt has two passes:
+//!
+//! 1. **Look.** Try every case once, in a fresh uniformly random order (Go's
+//!    `pollorder`), or in the order written under `biased()`. The first case that can
+//!    complete without waiting does, and the select is over. Nothing is queued yet,
+//!    so no peer can interfere. With `default`, the select ends here.
+//! 2. **Wait.** Queue one waiter per channel case, each carrying a clone of one shared
+//!    [`Claim`] and its case's index. A peer (or `close`) that finds such a waiter
+//!    must win the claim with one compare-exchange before it moves a value, so exactly
+//!    one case takes effect; waiters whose claim is lost are stale, and peers step over
+//!    them. If a channel turned ready between the passes, the select takes the claim
+//!    itself, withdraws its waiters and looks again, so it never sleeps beside a
+//!    ready peer.
+//!
+//! When woken, the select reads the claim: the winning case collects its outcome
+//! (from the channel, where the peer left it) and every other waiter is withdrawn.
+//! Future cases (timers) are polled in pass 1 of every attempt; since a future cannot
+//! be un-polled, a select with future cases withdraws its waiters (taking the claim
+//! first) before it polls them again.
+//!
+//! A select never pairs its own send and receive on one channel: a waiter carrying
+//! the looker's own claim is never claimable. Dropped at any poll, a select withdraws
+//! every waiter; a value already handed to its winning receive case goes back to the
+//! channel, as for a dropped [`RecvFuture`](crate::RecvFuture).
+//!
+//! # Cost
+//!
+//! A select whose case is ready in pass 1 allocates nothing and takes one lock per
+//! case it tries. A select that waits allocates its claim once (one `Arc`, however
+//! many cases), takes two locks per channel case to queue and withdraw, and one more
+//! for the winner to collect.
+
+mod case;
+mod macros;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+pub use self::case::{Case, CaseKind, FutureCase, RecvCase, SendCase, TakeOutput};
+use crate::blocking::block_on;
+use crate::channel::{Receiver, Sender};
+use crate::error::{RecvError, SendError};
+use crate::sync::Arc;
+use crate::waiter::Claim;
+
+/// The cases of one select, indexable without knowing their types.
+#[doc(hidden)]
+pub trait CaseList {
+    /// Room for one attempt's order of cases.
+    type Order: AsMut<[u32]>;
+
+    fn new_order(&self) -> Self::Order;
+    fn len(&self) -> usize;
+    fn get(&mut self, i: usize) -> &mut dyn Case;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The engine: drives a [`CaseList`] through the two passes and the claim.
+#[doc(hidden)]
+pub struct Selector {
+    /// Shared by every queued waiter; allocated on the first wait, reused after.
+    claim: Option<Arc<Claim>>,
+    /// Whether waiters of ours may be queued.
+    queued: bool,
+    /// The waker our queued waiters hold.
+    waker: Option<Waker>,
+    rng: Rng,
+    biased: bool,
+    /// `default` is present: never wait.
+    nonblocking: bool,
+    done: bool,
+}
+
+impl Selector {
+    pub fn new(biased: bool, nonblocking: bool) -> Self {
+        Selector {
+            claim: None,
+            queued: false,
+            waker: None,
+            rng: Rng::new(),
+            biased,
+            nonblocking,
+            done: false,
+        }
+    }
+
+    /// `Ready(Some(i))` when case `i` completed, `Ready(None)` when `default` should run.
+    pub fn poll<L: CaseList + ?Sized>(
+        &mut self,
+        cases: &mut L,
+        order: &mut [u32],
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<usize>> {
+        if self.done {
+            return Poll::Pending;
+        }
+        if self.queued {
+            let Some(claim) = self.claim.clone() else {
+                return Poll::Pending;
+            };
+            if let Some(won) = claim.chosen() {
+                return Poll::Ready(Some(self.finish(cases, won)));
+            }
+            let has_futures = (0..cases.len()).any(|i| cases.get(i).kind() == CaseKind::Future);
+            if !has_futures {
+                // Only a peer can complete us, and none has: at most a new waker to pass on.
+                if self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    return Poll::Pending;
+                }
+                for i in 0..cases.len() {
+                    cases.get(i).rewake(cx.waker());
+                }
+                self.waker = Some(cx.waker().clone());
+                // A peer may have won while we held the old waker.
+                return match claim.chosen() {
+                    Some(won) => Poll::Ready(Some(self.finish(cases, won))),
+                    None => Poll::Pending,
+                };
+            }
+            if let Err(won) = claim.try_withdraw() {
+                return Poll::Ready(Some(self.finish(cases, won)));
+            }
+            self.withdraw_all(cases);
+            claim.reset();
+        }
+        loop {
+            // Pass 1: look.
+            for &i in self.order(&mut *order) {
+                if cases.get(i as usize).try_now(cx) {
+                    self.done = true;
+                    return Poll::Ready(Some(i as usize));
+                }
+            }
+            if self.nonblocking {
+                self.done = true;
+                return Poll::Ready(None);
+            }
+            // Pass 2: wait.
+            let claim = self.claim.get_or_insert_with(|| Arc::new(Claim::new())).clone();
+            self.queued = true;
+            self.waker = Some(cx.waker().clone());
+            let became_ready = (0..cases.len()).any(|i| {
+                let case = cases.get(i);
+                case.kind() == CaseKind::Channel && !case.register(&claim, i, cx.waker())
+            });
+            if !became_ready {
+                return Poll::Pending;
+            }
+            if let Err(won) = claim.try_withdraw() {
+                return Poll::Ready(Some(self.finish(cases, won)));
+            }
+            self.withdraw_all(cases);
+            claim.reset();
+        }
+    }
+
+    fn order<'o>(&mut self, order: &'o mut [u32]) -> &'o [u32] {
+        for (i, slot) in order.iter_mut().enumerate() {
+            *slot = i as u32;
+        }
+        if !self.biased {
+            // Fisher-Yates: every order equally likely.
+            for i in (1..order.len()).rev() {
+                let j = self.rng.below(i as u32 + 1) as usize;
+                order.swap(i, j);
+            }
+        }
+        order
+    }
+
+    /// Case `won` took effect while queued: collect it, withdraw the rest.
+    fn finish<L: CaseList + ?Sized>(&mut self, cases: &mut L, won: usize) -> usize {
+        cases.get(won).complete();
+        self.withdraw_all(cases);
+        self.done = true;
+        won
+    }
+
+    fn withdraw_all<L: CaseList + ?Sized>(&mut self, cases: &mut L) {
+        for i in 0..cases.len() {
+            cases.get(i).withdraw();
+        }
+        self.queued = false;
+    }
+
+    /// The select is dropped: no case may take effect from now on.
+    pub fn abandon<L: CaseList + ?Sized>(&mut self, cases: &mut L) {
+        if self.queued {
+            if let Some(claim) = &self.claim {
+                // Stop peers first; a case that already won is withdrawn like the
+                // others, which gives back a value handed to it.
+                let _ = claim.try_withdraw();
+            }
+            self.withdraw_all(cases);
+        }
+        self.done = true;
+    }
+}
+
+impl fmt::Debug for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Selector")
+            .field("queued", &self.queued)
+            .field("biased", &self.biased)
+            .field("nonblocking", &self.nonblocking)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+/// A small, fast generator for shuffling cases (wyrand): no lock, no system call.
+struct Rng(u64);
+
+impl Rng {
+    #[cfg(not(loom))]
+    fn new() -> Self {
+        use std::cell::Cell;
+        use std::collections::hash_map::RandomState;
+        use std::hash::{BuildHasher, Hasher};
+
+        thread_local! {
+            // Seeded once per thread from the standard library's random hash keys.
+            static SEED: Cell<u64> = Cell::new(RandomState::new().build_hasher().finish() | 1);
+        }
+        SEED.with(|seed| {
+            let mut rng = Rng(seed.get());
+            seed.set(rng.next());
+            rng
+        })
+    }
+
+    /// Deterministic under loom, whose models must replay exactly.
+    #[cfg(loom)]
+    fn new() -> Self {
+        Rng(0x9e37_79b9_7f4a_7c15)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0xa076_1d64_78bd_642f);
+        let t = u128::from(self.0) * u128::from(self.0 ^ 0xe703_7ed1_a0b4_28db);
+        (t >> 64) as u64 ^ t as u64
+    }
+
+    /// Uniform in `0..n` by rejection, so no case is favoured even slightly.
+    fn below(&mut self, n: u32) -> u32 {
+        let n = u64::from(n);
+        let zone = u64::MAX - (u64::MAX % n);
+        loop {
+            let x = self.next();
+            if x < zone {
+                return (x % n) as u32;
+            }
+        }
+    }
+}
+
+/// The future behind [`select!`](crate::select!): owns the cases and hands them back
+/// with the index of the one that completed, so the macro can run its body in the
+/// caller's own context.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct SelectTuple<L: CaseList> {
+    cases: Option<L>,
+    order: L::Order,
+    sel: Selector,
+}
+
+#[doc(hidden)]
+pub fn select_tuple<L: CaseList>(cases: L, nonblocking: bool) -> SelectTuple<L> {
+    SelectTuple {
+        order: cases.new_order(),
+        cases: Some(cases),
+        sel: Selector::new(false, nonblocking),
+    }
+}
+
+impl<L: CaseList> Future for SelectTuple<L> {
+    type Output = (Option<usize>, L);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Some(cases) = &mut this.cases else {
+            return Poll::Pending;
+        };
+        match this.sel.poll(cases, this.order.as_mut(), cx) {
+            Poll::Ready(chosen) => match this.cases.take() {
+                Some(cases) => Poll::Ready((chosen, cases)),
+                None => Poll::Pending,
+            },
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<L: CaseList> Drop for SelectTuple<L> {
+    fn drop(&mut self) {
+        if let Some(cases) = &mut self.cases {
+            self.sel.abandon(cases);
+        }
+    }
+}
+
+// Cases are never pinned through this future: a future case holds its own `Pin`.
+impl<L: CaseList> Unpin for SelectTuple<L> {}
+
+macro_rules! tuple_case_list {
+    ($len:literal $(, $idx:tt $T:ident)*) => {
+        impl<$($T: Case),*> CaseList for ($($T,)*) {
+            type Order = [u32; $len];
+
+            fn new_order(&self) -> Self::Order {
+                [0; $len]
+            }
+
+            fn len(&self) -> usize {
+                $len
+            }
+
+            #[allow(unused_variables)]
+            fn get(&mut self, i: usize) -> &mut dyn Case {
+                match i {
+                    $($idx => &mut self.$idx,)*
+                    _ => unreachable!("select case index out of range"),
+                }
+            }
+        }
+    };
+}
+
+include!("tuples.rs");
+
+/// A select built at run time: Go's `reflect.Select`.
+///
+/// Add any number of cases, each with a closure that turns its outcome into the
+/// select's result `R`; then `.await` it, or [`wait`](Select::wait) on a plain thread.
+/// It behaves as [`select!`](crate::select!) does: fair random choice among ready
+/// cases (unless [`biased`](Select::biased)), `None` channels that never fire,
+/// [`default`](Select::default) to avoid waiting, and exactly one case taking effect.
+///
+/// Its cases are boxed closures, so a `Select` is not `Send`: build and await it
+/// within one task, or use `select!` where the select must move between threads.
+///
+/// ```
+/// use gochan::{Select, RecvError};
+/// # futures::executor::block_on(async {
+/// let (tx1, rx1) = gochan::bounded::<u32>(1);
+/// let (_tx2, rx2) = gochan::bounded::<u32>(1);
+/// tx1.try_send(7).unwrap();
+///
+/// let receivers = [rx1, rx2];
+/// let mut sel = Select::new();
+/// for (i, rx) in receivers.iter().enumerate() {
+///     sel = sel.recv(rx, move |msg: Result<u32, RecvError>| (i, msg));
+/// }
+/// assert_eq!(sel.await, (0, Ok(7)));
+/// # });
+/// ```
+///
+/// With `default`, it never waits:
+///
+/// ```
+/// let (_tx, rx) = gochan::bounded::<u32>(1);
+/// let got = gochan::Select::new()
+///     .recv(&rx, |msg| msg.ok())
+///     .default(|| None)
+///     .wait();
+/// assert_eq!(got, None);
+/// ```
+pub struct Select<'a, R> {
+    cases: Vec<Box<dyn DynCase<R> + 'a>>,
+    order: Vec<u32>,
+    default: Option<Box<dyn FnOnce() -> R + 'a>>,
+    sel: Selector,
+}
+
+/// A case of a [`Select`] with its closure.
+trait DynCase<R> {
+    fn case(&mut self) -> &mut dyn Case;
+    fn finish(&mut self) -> Option<R>;
+}
+
+struct WithFn<C, F> {
+    case: C,
+    f: Option<F>,
+}
+
+impl<C, F, R> DynCase<R> for WithFn<C, F>
+where
+    C: Case + TakeOutput,
+    F: FnOnce(C::Output) -> R,
+{
+    fn case(&mut self) -> &mut dyn Case {
+        &mut self.case
+    }
+
+    fn finish(&mut self) -> Option<R> {
+        let f = self.f.take()?;
+        Some(f(self.case.take_output()?))
+    }
+}
+
+impl<'a, R> CaseList for Vec<Box<dyn DynCase<R> + 'a>> {
+    type Order = Vec<u32>;
+
+    fn new_order(&self) -> Vec<u32> {
+        vec![0; self.len()]
+    }
+
+    fn len(&self) -> usize {
+        <[_]>::len(self)
+    }
+
+    fn get(&mut self, i: usize) -> &mut dyn Case {
+        self[i].case()
+    }
+}
+
+impl<'a, R> Select<'a, R> {
+    /// An empty select. Awaited as it is, it never completes: Go's `select {}`.
+    pub fn new() -> Self {
+        Select {
+            cases: Vec::new(),
+            order: Vec::new(),
+            default: None,
+            sel: Selector::new(false, false),
+        }
+    }
+
+    fn push<C>(mut self, case: C, f: impl FnOnce(C::Output) -> R + 'a) -> Self
+    where
+        C: Case + TakeOutput + 'a,
+    {
+        self.cases.push(Box::new(WithFn { case, f: Some(f) }));
+        self.order.push(0);
+        self
+    }
+
+    /// Adds a receive case: `f` gets the value, or `Err(RecvError)` once the channel is
+    /// closed and drained. `None` is Go's nil channel: the case never fires.
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(1);
+    /// tx.try_send("hi").unwrap();
+    /// let nil: Option<&gochan::Receiver<&str>> = None;
+    /// let got = gochan::Select::new()
+    ///     .recv(nil, |_| "never")
+    ///     .recv(&rx, |msg| msg.unwrap())
+    ///     .wait();
+    /// assert_eq!(got, "hi");
+    /// ```
+    pub fn recv<T: 'a>(
+        self,
+        rx: impl Into<Option<&'a Receiver<T>>>,
+        f: impl FnOnce(Result<T, RecvError>) -> R + 'a,
+    ) -> Self {
+        self.push(RecvCase::new(rx), f)
+    }
+
+    /// Adds a send case: `f` gets `Ok(())` once `value` is sent, or the value back in
+    /// `Err(SendError(value))` if the channel is closed. If another case is chosen,
+    /// `value` is dropped. `None` is a nil channel.
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(1);
+    /// let sent = gochan::Select::new().send(&tx, 5, |res| res.is_ok()).wait();
+    /// assert!(sent);
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    pub fn send<T: 'a>(
+        self,
+        tx: impl Into<Option<&'a Sender<T>>>,
+        value: T,
+        f: impl FnOnce(Result<(), SendError<T>>) -> R + 'a,
+    ) -> Self {
+        self.push(SendCase::new(tx, value), f)
+    }
+
+    /// Adds a case that completes when `fut` does, such as a timer: Go's
+    /// `case <-time.After(d)`.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (_tx, rx) = gochan::bounded::<u32>(0);
+    /// let got = gochan::Select::new()
+    ///     .recv(&rx, |_| "a value")
+    ///     .future(futures::future::ready(()), |()| "the timer")
+    ///     .await;
+    /// assert_eq!(got, "the timer");
+    /// # });
+    /// ```
+    pub fn future<F: Future + 'a>(self, fut: F, f: impl FnOnce(F::Output) -> R + 'a) -> Self {
+        self.push(FutureCase::new(Box::pin(fut)), f)
+    }
+
+    /// Runs `f` when no case is ready at once: the select never waits. Go's `default`.
+    ///
+    /// ```
+    /// let (tx, _rx) = gochan::bounded(0);
+    /// let sent = gochan::Select::new()
+    ///     .send(&tx, 1, |_| true)
+    ///     .default(|| false) // no receiver is waiting
+    ///     .wait();
+    /// assert!(!sent);
+    /// ```
+    pub fn default(mut self, f: impl FnOnce() -> R + 'a) -> Self {
+        self.default = Some(Box::new(f));
+        self.sel.nonblocking = true;
+        self
+    }
+
+    /// Tries the cases in the order they were added instead of a random one, so the
+    /// first ready case always wins (like `tokio::select!`'s `biased;`).
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::unbounded();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// let first = gochan::Select::new()
+    ///     .recv(&rx, |msg| msg.unwrap() * 10)
+    ///     .recv(&rx, |msg| msg.unwrap() * 100)
+    ///     .biased()
+    ///     .wait();
+    /// assert_eq!(first, 10);
+    /// ```
+    pub fn biased(mut self) -> Self {
+        self.sel.biased = true;
+        self
+    }
+
+    /// Blocks the current thread until a case completes, and returns its result.
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(0);
+    /// std::thread::spawn(move || tx.send_blocking(3));
+    /// let got = gochan::Select::new().recv(&rx, |msg| msg.unwrap()).wait();
+    /// assert_eq!(got, 3);
+    /// ```
+    pub fn wait(self) -> R {
+        block_on(self)
+    }
+}
+
+impl<R> Default for Select<'_, R> {
+    fn default() -> Self {
+        Select::new()
+    }
+}
+
+impl<R> Future for Select<'_, R> {
+    type Output = R;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let this = self.get_mut();
+        match this.sel.poll(&mut this.cases, &mut this.order, cx) {
+            Poll::Ready(Some(i)) => match this.cases[i].finish() {
+                Some(out) => Poll::Ready(out),
+                None => Poll::Pending,
+            },
+            Poll::Ready(None) => match this.default.take() {
+                Some(f) => Poll::Ready(f()),
+                None => Poll::Pending,
+            },
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<R> Drop for Select<'_, R> {
+    fn drop(&mut self) {
+        self.sel.abandon(&mut self.cases);
+    }
+}
+
+impl<R> fmt::Debug for Select<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Select")
+            .field("cases", &self.cases.len())
+            .field("default", &self.default.is_some())
+            .field("engine", &self.sel)
+            .finish()
+    }
+}
