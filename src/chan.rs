@@ -294,9 +294,12 @@ impl<T> Chan<T> {
         op: &mut RecvOp,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
+        if *op == RecvOp::Done {
+            return Poll::Pending;
+        }
         let mut s = self.lock();
         match *op {
-            RecvOp::Done => return Poll::Pending,
+            RecvOp::Start | RecvOp::Done => {}
             RecvOp::Waiting(ticket) => {
                 if let Some(value) = s.take_handed(ticket) {
                     *op = RecvOp::Done;
@@ -310,7 +313,6 @@ impl<T> Chan<T> {
                 }
                 // Neither handed a value nor queued: close dequeued us. Look again.
             }
-            RecvOp::Start => {}
         }
         if let Some((value, waker)) = s.take(self.cap) {
             *op = RecvOp::Done;
@@ -369,19 +371,24 @@ impl<T> Chan<T> {
             return false;
         }
         s.closed = true;
-        let mut wakers = Vec::with_capacity(s.recvq.len() + s.sendq.len());
+        let mut wake = Vec::with_capacity(s.recvq.len() + s.sendq.len());
+        // Wakers of stale select waiters are only dropped, after the lock like the rest.
+        let mut stale = Vec::new();
         for receiver in s.recvq.drain() {
             if receiver.try_claim(None) {
-                wakers.extend(receiver.waker);
+                wake.extend(receiver.waker);
+            } else {
+                stale.extend(receiver.waker);
             }
         }
         for sender in s.sendq.iter_mut() {
             if sender.try_claim(None) {
-                wakers.extend(sender.waker.take());
+                wake.extend(sender.waker.take());
             }
         }
         drop(s);
-        wakers.into_iter().for_each(Waker::wake);
+        wake.into_iter().for_each(Waker::wake);
+        drop(stale);
         true
     }
 
@@ -459,7 +466,8 @@ impl<T> Chan<T> {
     /// A queued send case won its select's claim: a receiver took the value (the
     /// waiter is gone), or `close` chose it (the value is handed back).
     pub(crate) fn complete_send(&self, ticket: Ticket) -> Result<(), SendError<T>> {
-        match self.lock().sendq.remove(ticket) {
+        let waiter = self.lock().sendq.remove(ticket);
+        match waiter {
             Some(waiter) => Err(SendError(waiter.value)),
             None => Ok(()),
         }

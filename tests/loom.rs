@@ -1,0 +1,196 @@
+//! Model checks of the channel protocol with loom: every interleaving of the crate's
+//! locks and atomics (swapped in by `--cfg loom`) within a preemption bound.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --test loom`
+//! (`.ci/run` does, with its own target directory).
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+
+use gochan::{bounded, RecvError, Select, SendError, TryRecvError};
+use loom::thread;
+
+/// Explores every interleaving with up to three preemptions: enough for the races
+/// below, small enough to finish in seconds.
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(f);
+}
+
+/// A waker that only records that it was woken.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    let waker = Waker::from(std::sync::Arc::new(Flag(AtomicBool::new(false))));
+    Pin::new(fut).poll(&mut Context::from_waker(&waker))
+}
+
+#[test]
+fn rendezvous_send_meets_recv() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let sender = thread::spawn(move || tx.send_blocking(7));
+        assert_eq!(rx.recv_blocking(), Ok(7));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+#[test]
+fn buffered_full_and_empty_wake_each_other() {
+    model(|| {
+        let (tx, rx) = bounded(1);
+        let sender = thread::spawn(move || {
+            tx.send_blocking(1).unwrap();
+            tx.send_blocking(2).unwrap(); // waits while the buffer holds 1
+        });
+        assert_eq!(rx.recv_blocking(), Ok(1)); // may wait for the first send
+        assert_eq!(rx.recv_blocking(), Ok(2));
+        sender.join().unwrap();
+        assert_eq!(rx.recv_blocking(), Err(RecvError)); // the sender is gone
+    });
+}
+
+#[test]
+fn close_races_send_and_recv() {
+    model(|| {
+        let (tx, rx) = bounded(1);
+        let closer = tx.clone();
+        let sender = thread::spawn(move || tx.send_blocking(5));
+        let receiver = thread::spawn(move || rx.recv_blocking().ok());
+        closer.close();
+        let sent = sender.join().unwrap();
+        let got = receiver.join().unwrap();
+        // The value is received exactly when the send succeeded: nothing is lost,
+        // nothing is duplicated, and a failed send hands it back.
+        match sent {
+            Ok(()) => assert_eq!(got, Some(5)),
+            Err(SendError(v)) => {
+                assert_eq!(v, 5);
+                assert_eq!(got, None);
+            }
+        }
+    });
+}
+
+#[test]
+fn recv_dropped_after_wake_gives_the_value_back() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let mut recv = rx.recv();
+        assert!(poll_once(&mut recv).is_pending()); // queued in recvq
+        let sender = thread::spawn(move || tx.send_blocking(9));
+        // Dropped whether or not the sender has handed it the value yet.
+        drop(recv);
+        // Either the value came back to the head of the channel, or the sender is
+        // still waiting: one more receive gets it, exactly once.
+        assert_eq!(rx.recv_blocking(), Ok(9));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn send_cancelled_while_a_receiver_takes_it() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let receiver = thread::spawn(move || rx.recv_blocking().ok());
+        let taken = {
+            let mut send = tx.send(3);
+            let first = poll_once(&mut send);
+            match first {
+                Poll::Ready(res) => {
+                    assert_eq!(res, Ok(()));
+                    true
+                }
+                Poll::Pending => match Pin::new(&mut send).cancel() {
+                    Some(v) => {
+                        assert_eq!(v, 3);
+                        false
+                    }
+                    None => true,
+                },
+            }
+        };
+        drop(tx); // releases a receiver that is still waiting
+        let got = receiver.join().unwrap();
+        assert_eq!(got.is_some(), taken, "cancel must say whether the value went out");
+    });
+}
+
+#[test]
+fn last_receiver_dropped_while_a_sender_waits() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let sender = thread::spawn(move || tx.send_blocking(4));
+        drop(rx);
+        assert_eq!(sender.join().unwrap(), Err(SendError(4)));
+    });
+}
+
+#[test]
+fn two_peers_race_for_one_select() {
+    model(|| {
+        let (tx_a, rx_a) = bounded(0);
+        let (tx_b, rx_b) = bounded(0);
+        let a = thread::spawn(move || tx_a.send_blocking(1));
+        let b = thread::spawn(move || tx_b.send_blocking(2));
+        let got = Select::new()
+            .recv(&rx_a, |m| m.unwrap())
+            .recv(&rx_b, |m| m.unwrap())
+            .wait();
+        // Release the loser, then count: exactly one value went through the select.
+        drop((rx_a, rx_b));
+        let sent: Vec<_> = [a.join().unwrap(), b.join().unwrap()]
+            .into_iter()
+            .filter(Result::is_ok)
+            .collect();
+        assert_eq!(sent.len(), 1);
+        assert!(got == 1 || got == 2);
+    });
+}
+
+#[test]
+fn select_dropped_while_a_peer_claims_it() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let (_other_tx, other_rx) = bounded::<u32>(0);
+        let mut sel = Box::pin(
+            Select::new()
+                .recv(&rx, |m| m.unwrap())
+                .recv(&other_rx, |m| m.unwrap()),
+        );
+        assert!(poll_once(&mut sel).is_pending());
+        let sender = thread::spawn(move || tx.send_blocking(8));
+        drop(sel); // the sender may be claiming it right now
+        assert_eq!(rx.recv_blocking(), Ok(8));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+#[test]
+fn select_never_pairs_with_itself() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let peer_rx = rx.clone();
+        let peer = thread::spawn(move || peer_rx.recv_blocking());
+        let chosen = Select::new()
+            .recv(&rx, |_| "recv")
+            .send(&tx, 6, |res| {
+                res.unwrap();
+                "send"
+            })
+            .wait();
+        assert_eq!(chosen, "send");
+        assert_eq!(peer.join().unwrap(), Ok(6));
+    });
+}
