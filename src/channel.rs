@@ -1,7 +1,6 @@
 //! The two ends of a channel and the functions that make them.
 
 use std::fmt;
-use std::future::Future;
 
 use crate::blocking::block_on;
 use crate::chan::Chan;
@@ -47,10 +46,7 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 
 fn make<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(cap));
-    (
-        Sender { chan: chan.clone() },
-        Receiver { chan },
-    )
+    (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
 /// The sending end of a channel: Go's `chan<- T`.
@@ -227,22 +223,16 @@ impl<T> Receiver<T> {
     /// assert_eq!(batch, [0, 1, 2, 3, 4]);
     /// # });
     /// ```
-    pub fn recv_many<'a>(
-        &'a self,
-        buf: &'a mut Vec<T>,
-        limit: usize,
-    ) -> impl Future<Output = usize> + 'a {
-        async move {
-            if limit == 0 {
-                return 0;
+    pub async fn recv_many(&self, buf: &mut Vec<T>, limit: usize) -> usize {
+        if limit == 0 {
+            return 0;
+        }
+        match self.recv().await {
+            Ok(first) => {
+                buf.push(first);
+                1 + self.chan.recv_ready_into(buf, limit - 1)
             }
-            match self.recv().await {
-                Ok(first) => {
-                    buf.push(first);
-                    1 + self.chan.recv_ready_into(buf, limit - 1)
-                }
-                Err(RecvError) => 0,
-            }
+            Err(RecvError) => 0,
         }
     }
 
