@@ -123,6 +123,8 @@ impl<T> Drop for RecvFuture<'_, T> {
 
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFuture").field("state", &self.op).finish()
+        f.debug_struct("RecvFuture")
+            .field("state", &self.op)
+            .finish()
     }
 }

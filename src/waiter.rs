@@ -52,12 +52,10 @@ impl Claim {
     /// The select itself takes the claim so that no peer can win it while the select
     /// takes its waiters back. On failure, returns the case that won.
     pub(crate) fn try_withdraw(&self) -> Result<(), usize> {
-        match self.state.compare_exchange(
-            WAITING,
-            WITHDRAWING,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
+        match self
+            .state
+            .compare_exchange(WAITING, WITHDRAWING, Ordering::AcqRel, Ordering::Acquire)
+        {
             Ok(_) => Ok(()),
             Err(state) => Err(state - CHOSEN),
         }
@@ -141,7 +139,13 @@ impl<V> WaitQueue<V> {
     }
 
     /// Appends a waiter; `ticket` must be newer than every ticket already queued.
-    pub(crate) fn push(&mut self, ticket: Ticket, waker: Waker, select: Option<CaseClaim>, value: V) {
+    pub(crate) fn push(
+        &mut self,
+        ticket: Ticket,
+        waker: Waker,
+        select: Option<CaseClaim>,
+        value: V,
+    ) {
         debug_assert!(self.waiters.back().map_or(true, |w| w.ticket < ticket));
         self.waiters.push_back(Waiter {
             ticket,
@@ -152,7 +156,9 @@ impl<V> WaitQueue<V> {
     }
 
     fn position(&self, ticket: Ticket) -> Option<usize> {
-        self.waiters.binary_search_by_key(&ticket, |w| w.ticket).ok()
+        self.waiters
+            .binary_search_by_key(&ticket, |w| w.ticket)
+            .ok()
     }
 
     pub(crate) fn get_mut(&mut self, ticket: Ticket) -> Option<&mut Waiter<V>> {

@@ -123,7 +123,11 @@ fn send_cancelled_while_a_receiver_takes_it() {
         };
         drop(tx); // releases a receiver that is still waiting
         let got = receiver.join().unwrap();
-        assert_eq!(got.is_some(), taken, "cancel must say whether the value went out");
+        assert_eq!(
+            got.is_some(),
+            taken,
+            "cancel must say whether the value went out"
+        );
     });
 }
 

@@ -145,7 +145,10 @@ impl Selector {
                 return Poll::Ready(None);
             }
             // Pass 2: wait.
-            let claim = self.claim.get_or_insert_with(|| Arc::new(Claim::new())).clone();
+            let claim = self
+                .claim
+                .get_or_insert_with(|| Arc::new(Claim::new()))
+                .clone();
             self.queued = true;
             self.waker = Some(cx.waker().clone());
             let became_ready = (0..cases.len()).any(|i| {
