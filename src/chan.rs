@@ -47,6 +47,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::mem;
+use std::ops::{Deref, DerefMut};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
@@ -56,6 +57,9 @@ use crate::waiter::{CaseClaim, Claim, Ticket, WaitQueue, Waiter};
 /// The shared heart of one channel. `Sender` and `Receiver` are `Arc`s of it.
 pub(crate) struct Chan<T> {
     state: Mutex<State<T>>,
+    /// A [`Summary`] of `state`, published whenever the lock is released, for the
+    /// fast paths that decide without the lock that nothing can be done yet.
+    summary: AtomicUsize,
     /// The buffer's capacity; `usize::MAX` when unbounded.
     cap: usize,
     bounded: bool,
@@ -95,6 +99,76 @@ pub(crate) enum RecvOp {
     Start,
     Waiting(Ticket),
     Done,
+}
+
+/// What the lock-free fast paths may know of the state: the buffer's length, whether
+/// the channel is closed, and whether either queue holds waiters. It is exact as of the
+/// last release of the lock, so a decision taken from it is one the locked code could
+/// have taken at that moment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Summary(usize);
+
+impl Summary {
+    const RECEIVERS_WAITING: usize = 1;
+    const SENDERS_WAITING: usize = 2;
+    const CLOSED: usize = 4;
+    const LEN_SHIFT: u32 = 3;
+
+    fn of<T>(s: &State<T>) -> Self {
+        let len = s.buf.len().min(usize::MAX >> Self::LEN_SHIFT);
+        Summary(
+            len << Self::LEN_SHIFT
+                | usize::from(s.closed) * Self::CLOSED
+                | usize::from(!s.sendq.is_empty()) * Self::SENDERS_WAITING
+                | usize::from(!s.recvq.is_empty()) * Self::RECEIVERS_WAITING,
+        )
+    }
+
+    fn len(self) -> usize {
+        self.0 >> Self::LEN_SHIFT
+    }
+
+    fn closed(self) -> bool {
+        self.0 & Self::CLOSED != 0
+    }
+
+    /// A receive could complete now (or fail: closed).
+    fn recv_ready(self) -> bool {
+        self.0 & !Self::RECEIVERS_WAITING != 0
+    }
+
+    /// A send could complete now (or fail: closed).
+    fn send_ready(self, cap: usize) -> bool {
+        self.len() < cap || self.0 & (Self::CLOSED | Self::RECEIVERS_WAITING) != 0
+    }
+}
+
+/// The channel's lock, held. Releasing it publishes the new [`Summary`].
+struct Locked<'a, T> {
+    state: MutexGuard<'a, State<T>>,
+    summary: &'a AtomicUsize,
+}
+
+impl<T> Deref for Locked<'_, T> {
+    type Target = State<T>;
+
+    fn deref(&self) -> &State<T> {
+        &self.state
+    }
+}
+
+impl<T> DerefMut for Locked<'_, T> {
+    fn deref_mut(&mut self) -> &mut State<T> {
+        &mut self.state
+    }
+}
+
+impl<T> Drop for Locked<'_, T> {
+    fn drop(&mut self) {
+        // Still under the lock: the summary never runs ahead of the state.
+        self.summary
+            .store(Summary::of(&self.state).0, Ordering::Release);
+    }
 }
 
 fn wake(waker: Option<Waker>) {
@@ -172,6 +246,7 @@ impl<T> State<T> {
 impl<T> Chan<T> {
     pub(crate) fn new(cap: Option<usize>) -> Self {
         Chan {
+            summary: AtomicUsize::new(0),
             state: Mutex::new(State {
                 buf: VecDeque::new(),
                 sendq: WaitQueue::new(),
@@ -187,13 +262,23 @@ impl<T> Chan<T> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        lock(&self.state)
+    fn lock(&self) -> Locked<'_, T> {
+        Locked {
+            state: lock(&self.state),
+            summary: &self.summary,
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        Summary(self.summary.load(Ordering::Acquire))
     }
 
     // ----- sending -----
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        if !self.summary().send_ready(self.cap) {
+            return Err(TrySendError::Full(value));
+        }
         let mut s = self.lock();
         if s.closed {
             return Err(TrySendError::Closed(value));
@@ -277,6 +362,9 @@ impl<T> Chan<T> {
     // ----- receiving -----
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        if !self.summary().recv_ready() {
+            return Err(TryRecvError::Empty);
+        }
         let mut s = self.lock();
         match s.take(self.cap) {
             Some((value, waker)) => {
@@ -513,11 +601,11 @@ impl<T> Chan<T> {
     // ----- observers -----
 
     pub(crate) fn len(&self) -> usize {
-        self.lock().buf.len()
+        self.summary().len()
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.lock().closed
+        self.summary().closed()
     }
 
     pub(crate) fn capacity(&self) -> Option<usize> {

@@ -134,6 +134,10 @@ impl<V> WaitQueue<V> {
         }
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.waiters.is_empty()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.waiters.len()
     }
