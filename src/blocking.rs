@@ -8,6 +8,7 @@ use std::future::Future;
 #[cfg(not(loom))]
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     use std::cell::Cell;
+    use std::hint::spin_loop;
     use std::pin::pin;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
@@ -47,6 +48,11 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         static DEPTH: Cell<usize> = const { Cell::new(0) };
     }
 
+    /// Rounds of doubling spins (1 + 2 + ... + 32 pauses), then of yielding the core,
+    /// before a blocked thread parks: the bounded spin of the blocking calls.
+    const SPIN_STEPS: u32 = 6;
+    const YIELD_STEPS: u32 = 4;
+
     let mut fut = pin!(fut);
     let depth = DEPTH.with(|d| d.replace(d.get() + 1));
     PARKER.with(|(parker, waker)| {
@@ -54,6 +60,21 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         let out = loop {
             if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
                 break out;
+            }
+            // A peer busy on another core usually completes us within a microsecond or
+            // two, far sooner than a park and unpark would. Watch for its wake a
+            // moment first (crossbeam's backoff: spin, then yield), then park.
+            for step in 0..SPIN_STEPS + YIELD_STEPS {
+                if parker.notified.load(Ordering::Acquire) {
+                    break;
+                }
+                if step < SPIN_STEPS {
+                    for _ in 0..1u32 << step {
+                        spin_loop();
+                    }
+                } else {
+                    thread::yield_now();
+                }
             }
             while !parker.notified.swap(false, Ordering::Acquire) {
                 thread::park();
