@@ -116,12 +116,17 @@ impl Summary {
 
     fn of<T>(s: &State<T>) -> Self {
         let len = s.buf.len().min(usize::MAX >> Self::LEN_SHIFT);
-        Summary(
-            len << Self::LEN_SHIFT
-                | usize::from(s.closed) * Self::CLOSED
-                | usize::from(!s.sendq.is_empty()) * Self::SENDERS_WAITING
-                | usize::from(!s.recvq.is_empty()) * Self::RECEIVERS_WAITING,
-        )
+        let mut summary = len << Self::LEN_SHIFT;
+        if s.closed {
+            summary |= Self::CLOSED;
+        }
+        if !s.sendq.is_empty() {
+            summary |= Self::SENDERS_WAITING;
+        }
+        if !s.recvq.is_empty() {
+            summary |= Self::RECEIVERS_WAITING;
+        }
+        Summary(summary)
     }
 
     fn len(self) -> usize {
@@ -129,17 +134,17 @@ impl Summary {
     }
 
     fn closed(self) -> bool {
-        self.0 & Self::CLOSED != 0
+        (self.0 & Self::CLOSED) != 0
     }
 
     /// A receive could complete now (or fail: closed).
     fn recv_ready(self) -> bool {
-        self.0 & !Self::RECEIVERS_WAITING != 0
+        (self.0 & !Self::RECEIVERS_WAITING) != 0
     }
 
     /// A send could complete now (or fail: closed).
     fn send_ready(self, cap: usize) -> bool {
-        self.len() < cap || self.0 & (Self::CLOSED | Self::RECEIVERS_WAITING) != 0
+        self.len() < cap || (self.0 & (Self::CLOSED | Self::RECEIVERS_WAITING)) != 0
     }
 }
 

@@ -25,13 +25,19 @@ pub(crate) struct Ticket(pub(crate) u64);
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Claim {
-    /// `WAITING`, `WITHDRAWING`, or `CHOSEN + i` once case `i` has won.
+    /// `WAITING`; `PAUSED` or `PAUSED_MISSED` while the select itself holds the claim;
+    /// `CHOSEN + i` once case `i` has won.
     state: AtomicUsize,
 }
 
 const WAITING: usize = 0;
-const WITHDRAWING: usize = 1;
-const CHOSEN: usize = 2;
+/// The select holds its own claim (to poll its future cases, or to withdraw), so no
+/// peer can win it.
+const PAUSED: usize = 1;
+/// As `PAUSED`, and a peer or `close` found one of the waiters meanwhile and had to step
+/// over it: the select must look at its channels again before it waits.
+const PAUSED_MISSED: usize = 2;
+const CHOSEN: usize = 3;
 
 impl Claim {
     pub(crate) fn new() -> Self {
@@ -42,26 +48,61 @@ impl Claim {
 
     /// A peer (or `close`) tries to make `case` the one that takes effect. Called with
     /// the lock of the case's channel held, so the winner can move the value before
-    /// anyone else looks at that channel.
+    /// anyone else looks at that channel. A paused select is marked missed instead.
     pub(crate) fn try_choose(&self, case: usize) -> bool {
-        self.state
-            .compare_exchange(WAITING, CHOSEN + case, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        self.step_over_or(CHOSEN + case)
     }
 
-    /// The select itself takes the claim so that no peer can win it while the select
-    /// takes its waiters back. On failure, returns the case that won.
-    pub(crate) fn try_withdraw(&self) -> Result<(), usize> {
-        match self
-            .state
-            .compare_exchange(WAITING, WITHDRAWING, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => Ok(()),
-            Err(state) => Err(state - CHOSEN),
+    /// Whether a peer could win the claim now (a paused select is marked missed, as if
+    /// the peer had tried).
+    fn is_waiting(&self) -> bool {
+        self.step_over_or(WAITING)
+    }
+
+    /// Moves a waiting claim to `waiting_to`, or marks a paused one missed. Loops
+    /// because the select may resume between our look and our mark: then the claim
+    /// is waiting again, and must be treated as such, never as stepped over.
+    fn step_over_or(&self, waiting_to: usize) -> bool {
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            let next = match state {
+                WAITING => waiting_to,
+                PAUSED => PAUSED_MISSED,
+                _ => return false, // chosen, or already marked
+            };
+            match self
+                .state
+                .compare_exchange(state, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return state == WAITING,
+                Err(now) => state = now,
+            }
         }
     }
 
-    /// Makes a withdrawn claim usable again. Only sound once no queue holds a waiter
+    /// The select takes its own claim, so that no peer can win it while the select
+    /// polls its future cases or takes its waiters back. On failure, returns the case
+    /// that won.
+    pub(crate) fn pause(&self) -> Result<(), usize> {
+        match self
+            .state
+            .compare_exchange(WAITING, PAUSED, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(()),
+            Err(state) => Err(state.saturating_sub(CHOSEN)),
+        }
+    }
+
+    /// Hands a paused claim back to the peers, keeping every waiter in its place.
+    /// Fails if a peer stepped over one of them meanwhile: then a channel may be ready
+    /// with nobody to tell us, and the select must withdraw and look again.
+    pub(crate) fn resume(&self) -> bool {
+        self.state
+            .compare_exchange(PAUSED, WAITING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Makes a paused claim usable again. Only sound once no queue holds a waiter
     /// carrying it, so nobody can observe the reset.
     pub(crate) fn reset(&self) {
         self.state.store(WAITING, Ordering::Release);
@@ -70,13 +111,9 @@ impl Claim {
     /// The case that won, if one has.
     pub(crate) fn chosen(&self) -> Option<usize> {
         match self.state.load(Ordering::Acquire) {
-            WAITING | WITHDRAWING => None,
-            state => Some(state - CHOSEN),
+            state if state >= CHOSEN => Some(state - CHOSEN),
+            _ => None,
         }
-    }
-
-    fn is_waiting(&self) -> bool {
-        self.state.load(Ordering::Acquire) == WAITING
     }
 }
 

@@ -198,3 +198,25 @@ fn select_never_pairs_with_itself() {
         assert_eq!(peer.join().unwrap(), Ok(6));
     });
 }
+
+#[test]
+fn waiting_select_polls_its_future_case_while_a_peer_arrives() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let mut sel = Box::pin(
+            Select::new()
+                .recv(&rx, |m| m.unwrap())
+                .future(std::future::pending::<()>(), |()| 0),
+        );
+        assert!(poll_once(&mut sel).is_pending()); // queued; the claim is shared
+        let sender = thread::spawn(move || tx.send_blocking(5));
+        // Polled again while the sender may be claiming it: the select pauses its
+        // claim to poll the future case, then resumes or looks again.
+        let got = match poll_once(&mut sel) {
+            Poll::Ready(v) => v,
+            Poll::Pending => loom::future::block_on(sel),
+        };
+        assert_eq!(got, 5);
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}

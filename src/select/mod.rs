@@ -18,9 +18,14 @@
 //!
 //! When woken, the select reads the claim: the winning case collects its outcome
 //! (from the channel, where the peer left it) and every other waiter is withdrawn.
-//! Future cases (timers) are polled in pass 1 of every attempt; since a future cannot
-//! be un-polled, a select with future cases withdraws its waiters (taking the claim
-//! first) before it polls them again.
+//!
+//! Future cases (timers) are polled in pass 1, and again whenever the waiting select
+//! is polled. A future's output can't be put back, so the select first pauses its
+//! claim (no peer can win it meanwhile), polls them, and if none is ready resumes the
+//! claim, every waiter keeping its place in line. A peer that found a waiter of a
+//! paused select had to step over it, so it marks the claim; resuming a marked claim
+//! fails, and the select withdraws and looks again rather than sleep beside a ready
+//! channel.
 //!
 //! A select never pairs its own send and receive on one channel: a waiter carrying
 //! the looker's own claim is never claimable. Dropped at any poll, a select withdraws
@@ -104,33 +109,10 @@ impl Selector {
             return Poll::Pending;
         }
         if self.queued {
-            let Some(claim) = self.claim.clone() else {
-                return Poll::Pending;
-            };
-            if let Some(won) = claim.chosen() {
-                return Poll::Ready(Some(self.finish(cases, won)));
+            if let Some(ready) = self.poll_queued(cases, order, cx) {
+                return ready;
             }
-            let has_futures = (0..cases.len()).any(|i| cases.get(i).kind() == CaseKind::Future);
-            if !has_futures {
-                // Only a peer can complete us, and none has: at most a new waker to pass on.
-                if self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    return Poll::Pending;
-                }
-                for i in 0..cases.len() {
-                    cases.get(i).rewake(cx.waker());
-                }
-                self.waker = Some(cx.waker().clone());
-                // A peer may have won while we held the old waker.
-                return match claim.chosen() {
-                    Some(won) => Poll::Ready(Some(self.finish(cases, won))),
-                    None => Poll::Pending,
-                };
-            }
-            if let Err(won) = claim.try_withdraw() {
-                return Poll::Ready(Some(self.finish(cases, won)));
-            }
-            self.withdraw_all(cases);
-            claim.reset();
+            // Withdrawn: look again.
         }
         loop {
             // Pass 1: look.
@@ -144,26 +126,76 @@ impl Selector {
                 self.done = true;
                 return Poll::Ready(None);
             }
-            // Pass 2: wait.
+            // Pass 2: wait. Queue in the order pass 1 looked, so that when one peer
+            // could take either of two cases on a channel, each is as likely.
             let claim = self
                 .claim
                 .get_or_insert_with(|| Arc::new(Claim::new()))
                 .clone();
             self.queued = true;
             self.waker = Some(cx.waker().clone());
-            let became_ready = (0..cases.len()).any(|i| {
-                let case = cases.get(i);
-                case.kind() == CaseKind::Channel && !case.register(&claim, i, cx.waker())
+            let became_ready = order.iter().any(|&i| {
+                let case = cases.get(i as usize);
+                case.kind() == CaseKind::Channel && !case.register(&claim, i as usize, cx.waker())
             });
             if !became_ready {
                 return Poll::Pending;
             }
-            if let Err(won) = claim.try_withdraw() {
+            if let Err(won) = claim.pause() {
                 return Poll::Ready(Some(self.finish(cases, won)));
             }
             self.withdraw_all(cases);
             claim.reset();
         }
+    }
+
+    /// A poll while our waiters are queued. `None` when they had to be withdrawn and
+    /// the select must look at its cases again.
+    fn poll_queued<L: CaseList + ?Sized>(
+        &mut self,
+        cases: &mut L,
+        order: &mut [u32],
+        cx: &mut Context<'_>,
+    ) -> Option<Poll<Option<usize>>> {
+        let claim = self.claim.clone()?;
+        if let Some(won) = claim.chosen() {
+            return Some(Poll::Ready(Some(self.finish(cases, won))));
+        }
+        if (0..cases.len()).any(|i| cases.get(i).kind() == CaseKind::Future) {
+            // A future case may be what woke us. Pause the claim so that no peer can
+            // win while we poll them: a future's output can't be put back.
+            if let Err(won) = claim.pause() {
+                return Some(Poll::Ready(Some(self.finish(cases, won))));
+            }
+            for &i in self.order(&mut *order) {
+                let case = cases.get(i as usize);
+                if case.kind() == CaseKind::Future && case.try_now(cx) {
+                    self.withdraw_all(cases);
+                    self.done = true;
+                    return Some(Poll::Ready(Some(i as usize)));
+                }
+            }
+            if !claim.resume() {
+                // A peer stepped over a waiter of ours while we held the claim.
+                self.withdraw_all(cases);
+                claim.reset();
+                return None;
+            }
+        }
+        // Only a peer can complete us, and none has: at most a new waker to pass on,
+        // keeping every waiter's place in its queue.
+        if self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            return Some(Poll::Pending);
+        }
+        for i in 0..cases.len() {
+            cases.get(i).rewake(cx.waker());
+        }
+        self.waker = Some(cx.waker().clone());
+        // A peer may have won while we held the old waker.
+        Some(match claim.chosen() {
+            Some(won) => Poll::Ready(Some(self.finish(cases, won))),
+            None => Poll::Pending,
+        })
     }
 
     fn order<'o>(&mut self, order: &'o mut [u32]) -> &'o [u32] {
@@ -201,7 +233,7 @@ impl Selector {
             if let Some(claim) = &self.claim {
                 // Stop peers first; a case that already won is withdrawn like the
                 // others, which gives back a value handed to it.
-                let _ = claim.try_withdraw();
+                let _ = claim.pause();
             }
             self.withdraw_all(cases);
         }
