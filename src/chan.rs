@@ -353,7 +353,11 @@ impl<T> Chan<T> {
 
     /// Withdraws a send: `Some(value)` if no receiver has it, `None` if one took it (or
     /// the send had already finished).
+    #[inline]
     pub(crate) fn cancel_send(&self, op: &mut SendOp<T>) -> Option<T> {
+        if let SendOp::Done = op {
+            return None; // the common case: dropped after completing
+        }
         match mem::replace(op, SendOp::Done) {
             SendOp::Start(value) => Some(value),
             SendOp::Waiting(ticket) => {
@@ -424,8 +428,10 @@ impl<T> Chan<T> {
     }
 
     /// Withdraws a receive; a value already handed to it goes back to the channel.
+    #[inline]
     pub(crate) fn cancel_recv(&self, op: &mut RecvOp) {
-        if let RecvOp::Waiting(ticket) = mem::replace(op, RecvOp::Done) {
+        if let RecvOp::Waiting(ticket) = *op {
+            *op = RecvOp::Done;
             self.withdraw_recv(ticket);
         }
     }

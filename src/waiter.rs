@@ -215,7 +215,19 @@ impl<V> WaitQueue<V> {
     /// Dequeues the waiter that has waited longest and can still be completed, winning
     /// its claim if it belongs to a select (Go's `dequeue`). Stale waiters are stepped
     /// over and left for their select to remove, with the values they hold.
+    #[inline]
     pub(crate) fn pop_ready(&mut self, own: Option<&Arc<Claim>>) -> Option<Waiter<V>> {
+        // Almost always the queue is empty or starts with a plain waiter: take it
+        // without a scan.
+        match self.waiters.front() {
+            None => None,
+            Some(first) if first.select.is_none() => self.waiters.pop_front(),
+            Some(_) => self.pop_claimed(own),
+        }
+    }
+
+    #[cold]
+    fn pop_claimed(&mut self, own: Option<&Arc<Claim>>) -> Option<Waiter<V>> {
         let i = self.waiters.iter().position(|w| w.try_claim(own))?;
         self.waiters.remove(i)
     }
