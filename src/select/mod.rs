@@ -34,10 +34,12 @@
 //!
 //! # Cost
 //!
-//! A select whose case is ready in pass 1 allocates nothing and takes one lock per
-//! case it tries. A select that waits allocates its claim once (one `Arc`, however
+//! A `select!` whose case is ready in pass 1 allocates nothing and takes at most one
+//! lock per case it tries (none for a channel whose lock-free summary already says
+//! "nothing to do"). A select that waits allocates its claim once (one `Arc`, however
 //! many cases), takes two locks per channel case to queue and withdraw, and one more
-//! for the winner to collect.
+//! for the winner to collect. The dynamic [`Select`] boxes each case (and each future
+//! case's future) when it is built; running it then costs what `select!` does.
 
 mod case;
 mod macros;
