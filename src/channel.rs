@@ -109,7 +109,12 @@ impl<T> Sender<T> {
     /// assert_eq!(receiver.join().unwrap(), Ok("over the rendezvous"));
     /// ```
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
-        block_on(self.send(value))
+        // Most calls need no waiting: skip the parker's thread-local set-up for them.
+        match self.chan.try_send(value) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Closed(value)) => Err(SendError(value)),
+            Err(TrySendError::Full(value)) => block_on(self.send(value)),
+        }
     }
 
     /// Closes the channel: Go's `close(ch)`, a broadcast to every waiter.
@@ -202,7 +207,11 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv_blocking(), Ok(42));
     /// ```
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        block_on(self.recv())
+        match self.chan.try_recv() {
+            Ok(value) => Ok(value),
+            Err(TryRecvError::Closed) => Err(RecvError),
+            Err(TryRecvError::Empty) => block_on(self.recv()),
+        }
     }
 
     /// Waits for a value, then appends it and every value ready right after it, up to
