@@ -1118,3 +1118,31 @@ async fn select_future_is_spawnable_and_wait_blocks_a_thread() {
     })
     .await;
 }
+
+/// Every way of ending a case: block bodies with and without a trailing comma,
+/// expression bodies with a comma, and a last case without one.
+#[test]
+fn macro_accepts_every_comma_style() {
+    common::block_on_timeout(10, async move {
+        let (tx, rx) = gochan::unbounded::<u32>();
+        let (_tx2, rx2) = gochan::unbounded::<u32>();
+        tx.try_send(1).unwrap();
+        let mut sum = 0;
+        gochan::select! {
+            recv(&rx) -> m => { sum += m.unwrap(); },
+            recv(&rx2) -> m => { sum += m.unwrap(); },
+            default => {},
+        }
+        tx.try_send(2).unwrap();
+        gochan::select! {
+            recv(&rx) -> m => { sum += m.unwrap(); }
+            recv(&rx2) -> m => sum += m.unwrap(),
+            default => {}
+        }
+        let last = gochan::select! {
+            recv(&rx2) -> _m => 0,
+            default => 7
+        };
+        assert_eq!((sum, last), (3, 7));
+    });
+}

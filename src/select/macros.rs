@@ -109,7 +109,13 @@ macro_rules! __select_parse {
 
     // `default => body`
     (@cases $cases:tt @default [] @names $names:tt @indices $indices:tt
-     @rest default => $body:block $(,)? $($rest:tt)*) => {
+     @rest default => $body:block, $($rest:tt)*) => {
+        $crate::__select_parse! {
+            @cases $cases @default [$body] @names $names @indices $indices @rest $($rest)*
+        }
+    };
+    (@cases $cases:tt @default [] @names $names:tt @indices $indices:tt
+     @rest default => $body:block $($rest:tt)*) => {
         $crate::__select_parse! {
             @cases $cases @default [$body] @names $names @indices $indices @rest $($rest)*
         }
@@ -129,7 +135,16 @@ macro_rules! __select_parse {
     // expression (comma required unless last).
     (@cases [$($case:tt)*] @default $default:tt
      @names [$name:ident $($names:ident)*] @indices [$index:tt $($indices:tt)*]
-     @rest $kind:ident ($($args:tt)*) -> $out:pat => $body:block $(,)? $($rest:tt)*) => {
+     @rest $kind:ident ($($args:tt)*) -> $out:pat => $body:block, $($rest:tt)*) => {
+        $crate::__select_parse! {
+            @cases [$($case)* [$name $index $kind ($($args)*) $out => $body]]
+            @default $default @names [$($names)*] @indices [$($indices)*]
+            @rest $($rest)*
+        }
+    };
+    (@cases [$($case:tt)*] @default $default:tt
+     @names [$name:ident $($names:ident)*] @indices [$index:tt $($indices:tt)*]
+     @rest $kind:ident ($($args:tt)*) -> $out:pat => $body:block $($rest:tt)*) => {
         $crate::__select_parse! {
             @cases [$($case)* [$name $index $kind ($($args)*) $out => $body]]
             @default $default @names [$($names)*] @indices [$($indices)*]
