@@ -11,19 +11,10 @@ use std::task::Poll;
 use common::*;
 use std::future::IntoFuture;
 
-use gochan::{
-    bounded, select, unbounded, Receiver, RecvFuture, Select, SendFuture, Sender, TryRecvError,
-};
+use gochan::{bounded, select, RecvFuture, Select, SendFuture, TryRecvError};
 
 fn caps() -> Vec<Option<usize>> {
     vec![Some(0), Some(1), Some(3), Some(64), None]
-}
-
-fn make<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
-    match cap {
-        Some(n) => bounded(n),
-        None => unbounded(),
-    }
 }
 
 #[test]

@@ -9,16 +9,7 @@ use std::pin::pin;
 use std::task::Poll;
 
 use common::*;
-use gochan::{
-    bounded, unbounded, Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError,
-};
-
-fn make<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
-    match cap {
-        Some(n) => bounded(n),
-        None => unbounded(),
-    }
-}
+use gochan::{bounded, RecvError, SendError, TryRecvError, TrySendError};
 
 const CAPS: [Option<usize>; 4] = [Some(0), Some(1), Some(4), None];
 

@@ -14,17 +14,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use common::*;
-use gochan::{
-    bounded, select, unbounded, Receiver, RecvError, Select, SendError, Sender, TryRecvError,
-    TrySendError,
-};
-
-fn make<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
-    match cap {
-        Some(n) => bounded(n),
-        None => unbounded(),
-    }
-}
+use gochan::{bounded, select, RecvError, Select, SendError, TryRecvError, TrySendError};
 
 // ---------------------------------------------------------------- send futures
 

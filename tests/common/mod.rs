@@ -296,3 +296,11 @@ pub fn assert_same_set(mut got: Vec<u64>, mut expected: Vec<u64>) {
         );
     }
 }
+
+/// A channel of capacity `cap` (`None`: unbounded), for tests run over several.
+pub fn make<T>(cap: Option<usize>) -> (gochan::Sender<T>, gochan::Receiver<T>) {
+    match cap {
+        Some(n) => gochan::bounded(n),
+        None => gochan::unbounded(),
+    }
+}
