@@ -374,7 +374,11 @@ impl<T> Chan<T> {
         if !self.summary().recv_ready() {
             return Err(TryRecvError::Empty);
         }
-        let mut s = self.lock();
+        self.recv_locked(self.lock())
+    }
+
+    /// Receives without waiting from the state `s` holds, then releases the lock.
+    fn recv_locked(&self, mut s: Locked<'_, T>) -> Result<T, TryRecvError> {
         match s.take(self.cap) {
             Some((value, waker)) => {
                 drop(s);
@@ -552,14 +556,8 @@ impl<T> Chan<T> {
         if let Some(value) = s.take_handed(ticket) {
             return Ok(value);
         }
-        match s.take(self.cap) {
-            Some((value, waker)) => {
-                drop(s);
-                wake(waker);
-                Ok(value)
-            }
-            None => Err(RecvError),
-        }
+        // Chosen by close: what is still buffered comes first, as for any receive.
+        self.recv_locked(s).map_err(|_| RecvError)
     }
 
     /// A queued send case won its select's claim: a receiver took the value (the
