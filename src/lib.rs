@@ -111,6 +111,7 @@ mod chan;
 mod channel;
 mod error;
 mod future;
+mod lock;
 mod select;
 mod stream;
 mod sync;

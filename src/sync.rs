@@ -1,23 +1,40 @@
 //! The one place the crate's synchronization primitives come from.
 //!
-//! Ordinary builds use `std`; `RUSTFLAGS="--cfg loom"` swaps in loom's model-checked
-//! versions, so the loom suite (`tests/loom.rs`) explores every interleaving of the very
-//! code that ships.
+//! Ordinary builds use `std` and the crate's spin lock (`src/lock.rs`);
+//! `RUSTFLAGS="--cfg loom"` swaps in loom's model-checked versions, so the loom suite
+//! (`tests/loom.rs`) explores every interleaving of the very channel code that ships.
+//!
+//! Under loom the channel lock is loom's `Mutex`: a model thread blocked on it is simply
+//! not scheduled, where a spin lock would multiply the interleavings to explore past
+//! loom's limits. The spin lock itself is model-checked on its own, by the loom tests in
+//! `src/lock.rs` (`cargo test --lib` under `--cfg loom`).
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc, Mutex, MutexGuard,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+    Arc,
 };
+
+#[cfg(not(loom))]
+pub(crate) use crate::lock::{Mutex, MutexGuard};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicUsize, Ordering},
     Arc, Mutex, MutexGuard,
 };
 
-/// Locks `mutex`, ignoring poison: the crate never runs user code (a value's `Drop`, a
-/// waker) while holding a channel lock, so a panic can't leave the state half-updated.
+/// Locks a channel.
+#[cfg(not(loom))]
+#[inline]
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock()
+}
+
+/// Locks a channel, ignoring poison like the spin lock it stands for: the crate never runs
+/// user code (a value's `Drop`, a waker) while holding a channel lock, so a panic can't
+/// leave the state half-updated.
+#[cfg(loom)]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,

@@ -1,7 +1,7 @@
 //! Model checks of the channel protocol with loom: every interleaving of the crate's
 //! locks and atomics (swapped in by `--cfg loom`) within a preemption bound.
 //!
-//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --test loom`
+//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --lib --test loom`
 //! (`.ci/run` does, with its own target directory).
 #![cfg(loom)]
 
