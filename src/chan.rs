@@ -114,6 +114,7 @@ impl Summary {
     const CLOSED: usize = 4;
     const LEN_SHIFT: u32 = 3;
 
+    #[inline]
     fn of<T>(s: &State<T>) -> Self {
         let len = s.buf.len().min(usize::MAX >> Self::LEN_SHIFT);
         let mut summary = len << Self::LEN_SHIFT;
@@ -169,6 +170,7 @@ impl<T> DerefMut for Locked<'_, T> {
 }
 
 impl<T> Drop for Locked<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         // Still under the lock: the summary never runs ahead of the state.
         self.summary
@@ -176,6 +178,7 @@ impl<T> Drop for Locked<'_, T> {
     }
 }
 
+#[inline]
 fn wake(waker: Option<Waker>) {
     if let Some(waker) = waker {
         waker.wake();
@@ -199,6 +202,7 @@ impl<T> State<T> {
     /// Go's `chanrecv` without parking: the oldest buffered value, whose slot goes to the
     /// first waiting sender (Go's `recv`), or straight from a waiting sender. Returns the
     /// sender to wake with the value.
+    #[inline]
     fn take(&mut self, cap: usize) -> Option<(T, Option<Waker>)> {
         if let Some(value) = self.buf.pop_front() {
             let mut waker = None;
@@ -219,6 +223,7 @@ impl<T> State<T> {
 
     /// Go's `chansend` without parking: hand `value` to the receiver that has waited
     /// longest, or buffer it. The caller has checked that the channel is open.
+    #[inline]
     fn give(&mut self, value: T, cap: usize) -> Result<Option<Waker>, T> {
         if let Some(receiver) = self.recvq.pop_ready(None) {
             self.handed.push((receiver.ticket, value));
@@ -267,6 +272,7 @@ impl<T> Chan<T> {
         }
     }
 
+    #[inline]
     fn lock(&self) -> Locked<'_, T> {
         Locked {
             state: lock(&self.state),
@@ -298,31 +304,62 @@ impl<T> Chan<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn poll_send(
         &self,
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        match mem::replace(op, SendOp::Done) {
-            SendOp::Start(value) => {
-                let mut s = self.lock();
-                if s.closed {
-                    return Poll::Ready(Err(SendError(value)));
+        if let SendOp::Start(_) = op {
+            let mut s = self.lock();
+            // Go's fast path, kept small enough to inline: room in the buffer and no
+            // receiver waiting (which would need the value handed to it instead).
+            if !s.closed && s.recvq.is_empty() && s.buf.len() < self.cap {
+                if let SendOp::Start(value) = mem::replace(op, SendOp::Done) {
+                    s.buf.push_back(value);
                 }
-                match s.give(value, self.cap) {
-                    Ok(waker) => {
-                        drop(s);
-                        wake(waker);
-                        Poll::Ready(Ok(()))
-                    }
-                    Err(value) => {
-                        let ticket = s.ticket();
-                        s.sendq.push(ticket, cx.waker().clone(), None, value);
-                        *op = SendOp::Waiting(ticket);
-                        Poll::Pending
-                    }
-                }
+                return Poll::Ready(Ok(()));
             }
+            return self.send_locked(s, op, cx);
+        }
+        self.poll_send_again(op, cx)
+    }
+
+    /// A send's first poll, the lock held, past the fast path.
+    fn send_locked(
+        &self,
+        mut s: Locked<'_, T>,
+        op: &mut SendOp<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        let SendOp::Start(value) = mem::replace(op, SendOp::Done) else {
+            unreachable!("send_locked is called for a send that has not started")
+        };
+        if s.closed {
+            return Poll::Ready(Err(SendError(value)));
+        }
+        match s.give(value, self.cap) {
+            Ok(waker) => {
+                drop(s);
+                wake(waker);
+                Poll::Ready(Ok(()))
+            }
+            Err(value) => {
+                let ticket = s.ticket();
+                s.sendq.push(ticket, cx.waker().clone(), None, value);
+                *op = SendOp::Waiting(ticket);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// A send polled again after it queued (or after it finished).
+    fn poll_send_again(
+        &self,
+        op: &mut SendOp<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        match mem::replace(op, SendOp::Done) {
             SendOp::Waiting(ticket) => {
                 let mut s = self.lock();
                 if s.closed {
@@ -348,6 +385,7 @@ impl<T> Chan<T> {
                 }
             }
             SendOp::Done => Poll::Pending,
+            SendOp::Start(_) => unreachable!("a started send is polled by poll_send"),
         }
     }
 
@@ -390,6 +428,7 @@ impl<T> Chan<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn poll_recv(
         &self,
         op: &mut RecvOp,
@@ -399,6 +438,24 @@ impl<T> Chan<T> {
             return Poll::Pending;
         }
         let mut s = self.lock();
+        // The fast path, kept small enough to inline: a buffered value and no sender
+        // waiting (whose value would have to move into the freed slot).
+        if *op == RecvOp::Start && s.sendq.is_empty() {
+            if let Some(value) = s.buf.pop_front() {
+                *op = RecvOp::Done;
+                return Poll::Ready(Ok(value));
+            }
+        }
+        self.recv_slow(s, op, cx)
+    }
+
+    /// The rest of a receive's poll, the lock held.
+    fn recv_slow(
+        &self,
+        mut s: Locked<'_, T>,
+        op: &mut RecvOp,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, RecvError>> {
         match *op {
             RecvOp::Start | RecvOp::Done => {}
             RecvOp::Waiting(ticket) => {
