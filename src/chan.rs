@@ -51,7 +51,7 @@ use std::ops::{Deref, DerefMut};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
-use crate::sync::{lock, Arc, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::sync::{lock, Arc, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::waiter::{CaseClaim, Claim, Ticket, WaitQueue, Waiter};
 
 /// The shared heart of one channel. `Sender` and `Receiver` are `Arc`s of it.
@@ -60,6 +60,12 @@ pub(crate) struct Chan<T> {
     /// A [`Summary`] of `state`, published whenever the lock is released, for the
     /// fast paths that decide without the lock that nothing can be done yet.
     summary: AtomicUsize,
+    /// The ticket of the last plain (not select) waiting sender whose value a receive
+    /// took. Plain senders are dequeued strictly in ticket order (they are always
+    /// claimable, and a dequeue takes the first claimable waiter), so a waiting send
+    /// whose ticket is at most this knows, without the lock, that its value is gone
+    /// and it is done: a woken sender skips retaking the lock.
+    served: AtomicU64,
     /// The buffer's capacity; `usize::MAX` when unbounded.
     cap: usize,
     bounded: bool,
@@ -199,15 +205,36 @@ impl<T> State<T> {
         Ticket(self.next_ticket)
     }
 
+    /// The fast path of a send, small enough to inline into every caller: room in the
+    /// buffer and no receiver waiting (which would need the value handed to it).
+    #[inline]
+    fn buffer(&mut self, value: T, cap: usize) -> Result<(), T> {
+        if !self.closed && self.recvq.is_empty() && self.buf.len() < cap {
+            self.buf.push_back(value);
+            return Ok(());
+        }
+        Err(value)
+    }
+
+    /// The fast path of a receive: a buffered value and no sender waiting (whose value
+    /// would have to move into the freed slot).
+    #[inline]
+    fn unbuffer(&mut self) -> Option<T> {
+        if self.sendq.is_empty() {
+            return self.buf.pop_front();
+        }
+        None
+    }
+
     /// Go's `chanrecv` without parking: the oldest buffered value, whose slot goes to the
     /// first waiting sender (Go's `recv`), or straight from a waiting sender. Returns the
     /// sender to wake with the value.
     #[inline]
-    fn take(&mut self, cap: usize) -> Option<(T, Option<Waker>)> {
+    fn take(&mut self, cap: usize, served: &AtomicU64) -> Option<(T, Option<Waker>)> {
         if let Some(value) = self.buf.pop_front() {
             let mut waker = None;
             if !self.closed && self.buf.len() < cap {
-                if let Some(sender) = self.sendq.pop_ready(None) {
+                if let Some(sender) = self.pop_sender(served) {
                     self.buf.push_back(sender.value);
                     waker = sender.waker;
                 }
@@ -217,8 +244,18 @@ impl<T> State<T> {
         if self.closed {
             return None;
         }
-        let sender = self.sendq.pop_ready(None)?;
+        let sender = self.pop_sender(served)?;
         Some((sender.value, sender.waker))
+    }
+
+    /// Dequeues the sender that has waited longest, for a receive that takes its value,
+    /// and tells it through `served` (see [`Chan::served`]).
+    fn pop_sender(&mut self, served: &AtomicU64) -> Option<Waiter<T>> {
+        let sender = self.sendq.pop_ready(None)?;
+        if sender.select.is_none() {
+            served.store(sender.ticket.0, Ordering::Release);
+        }
+        Some(sender)
     }
 
     /// Go's `chansend` without parking: hand `value` to the receiver that has waited
@@ -257,6 +294,7 @@ impl<T> Chan<T> {
     pub(crate) fn new(cap: Option<usize>) -> Self {
         Chan {
             summary: AtomicUsize::new(0),
+            served: AtomicU64::new(0),
             state: Mutex::new(State {
                 buf: VecDeque::new(),
                 sendq: WaitQueue::new(),
@@ -286,11 +324,19 @@ impl<T> Chan<T> {
 
     // ----- sending -----
 
+    #[inline]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         if !self.summary().send_ready(self.cap) {
             return Err(TrySendError::Full(value));
         }
         let mut s = self.lock();
+        match s.buffer(value, self.cap) {
+            Ok(()) => Ok(()),
+            Err(value) => self.try_send_locked(s, value),
+        }
+    }
+
+    fn try_send_locked(&self, mut s: Locked<'_, T>, value: T) -> Result<(), TrySendError<T>> {
         if s.closed {
             return Err(TrySendError::Closed(value));
         }
@@ -311,16 +357,14 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
         if let SendOp::Start(_) = op {
+            let SendOp::Start(value) = mem::replace(op, SendOp::Done) else {
+                unreachable!("the send has just been seen to start")
+            };
             let mut s = self.lock();
-            // Go's fast path, kept small enough to inline: room in the buffer and no
-            // receiver waiting (which would need the value handed to it instead).
-            if !s.closed && s.recvq.is_empty() && s.buf.len() < self.cap {
-                if let SendOp::Start(value) = mem::replace(op, SendOp::Done) {
-                    s.buf.push_back(value);
-                }
-                return Poll::Ready(Ok(()));
-            }
-            return self.send_locked(s, op, cx);
+            return match s.buffer(value, self.cap) {
+                Ok(()) => Poll::Ready(Ok(())),
+                Err(value) => self.send_locked(s, value, op, cx),
+            };
         }
         self.poll_send_again(op, cx)
     }
@@ -329,12 +373,10 @@ impl<T> Chan<T> {
     fn send_locked(
         &self,
         mut s: Locked<'_, T>,
+        value: T,
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        let SendOp::Start(value) = mem::replace(op, SendOp::Done) else {
-            unreachable!("send_locked is called for a send that has not started")
-        };
         if s.closed {
             return Poll::Ready(Err(SendError(value)));
         }
@@ -360,6 +402,7 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
         match mem::replace(op, SendOp::Done) {
+            SendOp::Waiting(ticket) if self.is_served(ticket) => Poll::Ready(Ok(())),
             SendOp::Waiting(ticket) => {
                 let mut s = self.lock();
                 if s.closed {
@@ -389,6 +432,12 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Whether a receive took the value of the plain waiting send `ticket`.
+    #[inline]
+    fn is_served(&self, ticket: Ticket) -> bool {
+        self.served.load(Ordering::Acquire) >= ticket.0
+    }
+
     /// Withdraws a send: `Some(value)` if no receiver has it, `None` if one took it (or
     /// the send had already finished).
     #[inline]
@@ -398,6 +447,7 @@ impl<T> Chan<T> {
         }
         match mem::replace(op, SendOp::Done) {
             SendOp::Start(value) => Some(value),
+            SendOp::Waiting(ticket) if self.is_served(ticket) => None,
             SendOp::Waiting(ticket) => {
                 let waiter = self.lock().sendq.remove(ticket)?;
                 Some(waiter.value)
@@ -408,16 +458,21 @@ impl<T> Chan<T> {
 
     // ----- receiving -----
 
+    #[inline]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         if !self.summary().recv_ready() {
             return Err(TryRecvError::Empty);
         }
-        self.recv_locked(self.lock())
+        let mut s = self.lock();
+        match s.unbuffer() {
+            Some(value) => Ok(value),
+            None => self.recv_locked(s),
+        }
     }
 
     /// Receives without waiting from the state `s` holds, then releases the lock.
     fn recv_locked(&self, mut s: Locked<'_, T>) -> Result<T, TryRecvError> {
-        match s.take(self.cap) {
+        match s.take(self.cap, &self.served) {
             Some((value, waker)) => {
                 drop(s);
                 wake(waker);
@@ -438,10 +493,8 @@ impl<T> Chan<T> {
             return Poll::Pending;
         }
         let mut s = self.lock();
-        // The fast path, kept small enough to inline: a buffered value and no sender
-        // waiting (whose value would have to move into the freed slot).
-        if *op == RecvOp::Start && s.sendq.is_empty() {
-            if let Some(value) = s.buf.pop_front() {
+        if *op == RecvOp::Start {
+            if let Some(value) = s.unbuffer() {
                 *op = RecvOp::Done;
                 return Poll::Ready(Ok(value));
             }
@@ -472,7 +525,7 @@ impl<T> Chan<T> {
                 // Neither handed a value nor queued: close dequeued us. Look again.
             }
         }
-        if let Some((value, waker)) = s.take(self.cap) {
+        if let Some((value, waker)) = s.take(self.cap, &self.served) {
             *op = RecvOp::Done;
             drop(s);
             wake(waker);
@@ -505,7 +558,7 @@ impl<T> Chan<T> {
             let mut waker = None;
             // Batch under one lock until a sender has to be woken.
             while moved < limit && waker.is_none() {
-                match s.take(self.cap) {
+                match s.take(self.cap, &self.served) {
                     Some((value, w)) => {
                         buf.push(value);
                         moved += 1;
