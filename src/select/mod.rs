@@ -287,14 +287,19 @@ impl Rng {
         (t >> 64) as u64 ^ t as u64
     }
 
-    /// Uniform in `0..n` by rejection, so no case is favoured even slightly.
+    /// Uniform in `0..n` (`n > 0`), so no case is favoured even slightly: Lemire's
+    /// multiply-and-shift with rejection, which needs a division only in the rare
+    /// round that might be biased (a select shuffles on every attempt, and two 64-bit
+    /// divisions per case were most of its cost).
     fn below(&mut self, n: u32) -> u32 {
         let n = u64::from(n);
-        let zone = u64::MAX - (u64::MAX % n);
         loop {
-            let x = self.next();
-            if x < zone {
-                return (x % n) as u32;
+            // The random 32 bits times n: the high half is the candidate, uniform
+            // unless the low half falls in the short stretch that maps unevenly.
+            let product = (self.next() >> 32) * n;
+            let low = product & u64::from(u32::MAX);
+            if low >= n || low >= (1u64 << 32) % n {
+                return (product >> 32) as u32;
             }
         }
     }
@@ -624,5 +629,29 @@ impl<R> fmt::Debug for Select<'_, R> {
             .field("default", &self.default.is_some())
             .field("engine", &self.sel)
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Rng;
+
+    #[test]
+    fn below_stays_in_range_and_reaches_every_value() {
+        let mut rng = Rng::new();
+        for n in 1..=40u32 {
+            let mut seen = [0u32; 40];
+            for _ in 0..4000 {
+                let x = rng.below(n);
+                assert!(x < n, "below({n}) gave {x}");
+                seen[x as usize] += 1;
+            }
+            // Each value expects 4000/n >= 100 hits; missing one entirely would take
+            // odds far below 1e-30.
+            assert!(
+                seen[..n as usize].iter().all(|&c| c > 0),
+                "n = {n}: {seen:?}"
+            );
+        }
     }
 }
