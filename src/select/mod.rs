@@ -36,9 +36,10 @@
 //!
 //! A `select!` whose case is ready in pass 1 allocates nothing and takes at most one
 //! lock per case it tries (none for a channel whose lock-free summary already says
-//! "nothing to do"). A select that waits allocates its claim once (one `Arc`, however
-//! many cases), takes two locks per channel case to queue and withdraw, and one more
-//! for the winner to collect. The dynamic [`Select`] boxes each case (and each future
+//! "nothing to do"). A select that waits needs one claim (one `Arc`, however many
+//! cases); each thread keeps a spare, so selects waiting one after another in a loop
+//! allocate it only once. It takes two locks per channel case to queue and withdraw,
+//! and one more for the winner to collect. The dynamic [`Select`] boxes each case (and each future
 //! case's future) when it is built; running it then costs what `select!` does.
 
 mod case;
@@ -130,10 +131,7 @@ impl Selector {
             }
             // Pass 2: wait. Queue in the order pass 1 looked, so that when one peer
             // could take either of two cases on a channel, each is as likely.
-            let claim = self
-                .claim
-                .get_or_insert_with(|| Arc::new(Claim::new()))
-                .clone();
+            let claim = self.claim.get_or_insert_with(spare_claim::take).clone();
             self.queued = true;
             self.waker = Some(cx.waker().clone());
             let became_ready = order.iter().any(|&i| {
@@ -240,6 +238,61 @@ impl Selector {
             self.withdraw_all(cases);
         }
         self.done = true;
+    }
+}
+
+impl Drop for Selector {
+    fn drop(&mut self) {
+        if let Some(claim) = self.claim.take() {
+            spare_claim::put(claim);
+        }
+    }
+}
+
+/// One spare [`Claim`] per thread, so that a loop of waiting selects allocates its
+/// claim once rather than once per select. A claim is kept only when no waiter holds a
+/// clone of it any more (`Arc::get_mut`), so reuse can never confuse an old waiter.
+#[cfg(not(loom))]
+mod spare_claim {
+    use std::cell::Cell;
+
+    use crate::sync::Arc;
+    use crate::waiter::Claim;
+
+    thread_local! {
+        static SPARE: Cell<Option<Arc<Claim>>> = const { Cell::new(None) };
+    }
+
+    pub(super) fn take() -> Arc<Claim> {
+        SPARE
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Arc::new(Claim::new()))
+    }
+
+    pub(super) fn put(mut claim: Arc<Claim>) {
+        if Arc::get_mut(&mut claim).is_some() {
+            claim.reset();
+            // During thread teardown there is nowhere to keep it: just drop it.
+            let _ = SPARE.try_with(|spare| spare.set(Some(claim)));
+        }
+    }
+}
+
+/// Under loom every select allocates its own claim: models must not share state
+/// through a thread-local.
+#[cfg(loom)]
+mod spare_claim {
+    use crate::sync::Arc;
+    use crate::waiter::Claim;
+
+    pub(super) fn take() -> Arc<Claim> {
+        Arc::new(Claim::new())
+    }
+
+    pub(super) fn put(claim: Arc<Claim>) {
+        drop(claim);
     }
 }
 
@@ -419,7 +472,6 @@ include!("tuples.rs");
 /// ```
 pub struct Select<'a, R> {
     cases: Vec<Box<dyn DynCase<R> + 'a>>,
-    order: Vec<u32>,
     default: Option<Box<dyn FnOnce() -> R + 'a>>,
     sel: Selector,
 }
@@ -471,7 +523,6 @@ impl<'a, R> Select<'a, R> {
     pub fn new() -> Self {
         Select {
             cases: Vec::new(),
-            order: Vec::new(),
             default: None,
             sel: Selector::new(false, false),
         }
@@ -482,7 +533,6 @@ impl<'a, R> Select<'a, R> {
         C: Case + TakeOutput + 'a,
     {
         self.cases.push(Box::new(WithFn { case, f: Some(f) }));
-        self.order.push(0);
         self
     }
 
@@ -602,7 +652,18 @@ impl<R> Future for Select<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         let this = self.get_mut();
-        match this.sel.poll(&mut this.cases, &mut this.order, cx) {
+        // Scratch space for the order of one attempt: on the stack for up to 32 cases
+        // (one allocation fewer per select), on the heap beyond.
+        let mut inline = [0u32; 32];
+        let mut heap = Vec::new();
+        let n = this.cases.len();
+        let order = if n <= inline.len() {
+            &mut inline[..n]
+        } else {
+            heap.resize(n, 0);
+            &mut heap[..]
+        };
+        match this.sel.poll(&mut this.cases, order, cx) {
             Poll::Ready(Some(i)) => match this.cases[i].finish() {
                 Some(out) => Poll::Ready(out),
                 None => Poll::Pending,
