@@ -356,17 +356,17 @@ impl<T> Chan<T> {
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        if let SendOp::Start(_) = op {
-            let SendOp::Start(value) = mem::replace(op, SendOp::Done) else {
-                unreachable!("the send has just been seen to start")
-            };
-            let mut s = self.lock();
-            return match s.buffer(value, self.cap) {
-                Ok(()) => Poll::Ready(Ok(())),
-                Err(value) => self.send_locked(s, value, op, cx),
-            };
+        match mem::replace(op, SendOp::Done) {
+            SendOp::Start(value) => {
+                let mut s = self.lock();
+                match s.buffer(value, self.cap) {
+                    Ok(()) => Poll::Ready(Ok(())),
+                    Err(value) => self.send_locked(s, value, op, cx),
+                }
+            }
+            SendOp::Waiting(ticket) => self.poll_waiting_send(ticket, op, cx),
+            SendOp::Done => Poll::Pending,
         }
-        self.poll_send_again(op, cx)
     }
 
     /// A send's first poll, the lock held, past the fast path.
@@ -395,40 +395,37 @@ impl<T> Chan<T> {
         }
     }
 
-    /// A send polled again after it queued (or after it finished).
-    fn poll_send_again(
+    /// A send polled again while it waits in `sendq` as `ticket`.
+    fn poll_waiting_send(
         &self,
+        ticket: Ticket,
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        match mem::replace(op, SendOp::Done) {
-            SendOp::Waiting(ticket) if self.is_served(ticket) => Poll::Ready(Ok(())),
-            SendOp::Waiting(ticket) => {
-                let mut s = self.lock();
-                if s.closed {
-                    // Close left our waiter queued so that we could take the value back.
-                    return match s.sendq.remove(ticket) {
-                        Some(waiter) => {
-                            drop(s);
-                            Poll::Ready(Err(SendError(waiter.value)))
-                        }
-                        None => Poll::Ready(Ok(())),
-                    };
+        if self.is_served(ticket) {
+            return Poll::Ready(Ok(()));
+        }
+        let mut s = self.lock();
+        if s.closed {
+            // Close left our waiter queued so that we could take the value back.
+            return match s.sendq.remove(ticket) {
+                Some(waiter) => {
+                    drop(s);
+                    Poll::Ready(Err(SendError(waiter.value)))
                 }
-                match s.sendq.get_mut(ticket) {
-                    // A receiver dequeued us and took the value.
-                    None => Poll::Ready(Ok(())),
-                    Some(waiter) => {
-                        let old = rewake(waiter, cx.waker());
-                        *op = SendOp::Waiting(ticket);
-                        drop(s);
-                        drop(old);
-                        Poll::Pending
-                    }
-                }
+                None => Poll::Ready(Ok(())),
+            };
+        }
+        match s.sendq.get_mut(ticket) {
+            // A receiver dequeued us and took the value.
+            None => Poll::Ready(Ok(())),
+            Some(waiter) => {
+                let old = rewake(waiter, cx.waker());
+                *op = SendOp::Waiting(ticket);
+                drop(s);
+                drop(old);
+                Poll::Pending
             }
-            SendOp::Done => Poll::Pending,
-            SendOp::Start(_) => unreachable!("a started send is polled by poll_send"),
         }
     }
 

@@ -5,8 +5,9 @@
 //! releases the lock within nanoseconds. `std::sync::Mutex` is built for longer sections:
 //! once it has spun briefly it puts the thread to sleep in the kernel, and its unlock then
 //! makes a system call to wake it. On a channel hammered by several tasks that turned every
-//! contended lock into two system calls. `benches/compare.rs`, async mpmc with 4 producers
-//! and 4 consumers at capacity 64 on two tokio workers: 210 ns per message with the std
+//! contended lock into two system calls. Async mpmc with 4 producers and 4 consumers at
+//! capacity 64 on two tokio workers (the work of the `mpmc` row of `benches/compare.rs`,
+//! run standalone with N = 100 000, median of 9 runs): 210 ns per message with the std
 //! mutex, 61 with this lock.
 //!
 //! A waiter spins with doubling pauses, then yields its core to the scheduler, so that a
@@ -141,7 +142,6 @@ impl Backoff {
     #[cfg(loom)]
     fn snooze(&mut self) {
         // loom explores spin loops only if they yield to it.
-        self.step += 1;
         loom::thread::yield_now();
     }
 }

@@ -39,8 +39,9 @@
 //! "nothing to do"). A select that waits needs one claim (one `Arc`, however many
 //! cases); each thread keeps a spare, so selects waiting one after another in a loop
 //! allocate it only once. It takes two locks per channel case to queue and withdraw,
-//! and one more for the winner to collect. The dynamic [`Select`] boxes each case (and each future
-//! case's future) when it is built; running it then costs what `select!` does.
+//! and one more for the winner to collect. The dynamic [`Select`] boxes each case (and
+//! each future case's future) when it is built; running it then costs what `select!`
+//! does.
 
 mod case;
 mod macros;
