@@ -8,7 +8,7 @@
 //! everywhere else.
 //!
 //! The consumer runs as the `block_on` future itself, not as a spawned task, for
-//! every variant: `gochan::Select` is not `Send` (its cases are boxed `FnOnce`
+//! every variant: `gochan::Select` is not `Send` (its cases are type-erased `FnOnce`
 //! closures without a `Send` bound), so it cannot be `tokio::spawn`ed on the
 //! multi-thread runtime, and all variants must run in the same place. On the
 //! multi-thread runtime the consumer is thus a third thread beside the 2 workers

@@ -39,10 +39,13 @@
 //! "nothing to do"). A select that waits needs one claim (one `Arc`, however many
 //! cases); each thread keeps a spare, so selects waiting one after another in a loop
 //! allocate it only once. It takes two locks per channel case to queue and withdraw,
-//! and one more for the winner to collect. The dynamic [`Select`] boxes each case (and
-//! each future case's future) when it is built; running it then costs what `select!`
-//! does.
+//! and one more for the winner to collect. The dynamic [`Select`] keeps its cases side
+//! by side in one chunk of memory, which each thread reuses for its next `Select`, so
+//! a loop of them allocates nothing for channel cases after the first; it boxes only a
+//! future case's future and a `default` closure. Pass 1 draws its random order one
+//! case at a time, so a select whose first pick is ready draws one number.
 
+mod arena;
 mod case;
 mod macros;
 
@@ -51,6 +54,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use self::arena::CaseArena;
 pub use self::case::{Case, CaseKind, FutureCase, RecvCase, SendCase, TakeOutput};
 use crate::blocking::block_on;
 use crate::channel::{Receiver, Sender};
@@ -119,11 +123,14 @@ impl Selector {
             // Withdrawn: look again.
         }
         loop {
-            // Pass 1: look.
-            for &i in self.order(&mut *order) {
-                if cases.get(i as usize).try_now(cx) {
+            // Pass 1: look, drawing the order as we go, so that a select whose first
+            // pick is ready spends one random number, not one per case.
+            reset(order);
+            for k in 0..order.len() {
+                let i = self.pick(order, k);
+                if cases.get(i).try_now(cx) {
                     self.done = true;
-                    return Poll::Ready(Some(i as usize));
+                    return Poll::Ready(Some(i));
                 }
             }
             if self.nonblocking {
@@ -168,12 +175,14 @@ impl Selector {
             if let Err(won) = claim.pause() {
                 return Some(Poll::Ready(Some(self.finish(cases, won))));
             }
-            for &i in self.order(&mut *order) {
-                let case = cases.get(i as usize);
+            reset(order);
+            for k in 0..order.len() {
+                let i = self.pick(order, k);
+                let case = cases.get(i);
                 if case.kind() == CaseKind::Future && case.try_now(cx) {
                     self.withdraw_all(cases);
                     self.done = true;
-                    return Some(Poll::Ready(Some(i as usize)));
+                    return Some(Poll::Ready(Some(i)));
                 }
             }
             if !claim.resume() {
@@ -199,18 +208,17 @@ impl Selector {
         })
     }
 
-    fn order<'o>(&mut self, order: &'o mut [u32]) -> &'o [u32] {
-        for (i, slot) in order.iter_mut().enumerate() {
-            *slot = i as u32;
+    /// The case to try `k`th, given the first `k` of `order` are settled: one drawn
+    /// uniformly from the rest (Fisher-Yates from the front, so however far an attempt
+    /// goes, the cases it tried came in a uniformly random order), or case `k` itself
+    /// when biased.
+    fn pick(&mut self, order: &mut [u32], k: usize) -> usize {
+        let rest = order.len() - k;
+        if !self.biased && rest > 1 {
+            let j = k + self.rng.below(rest as u32) as usize;
+            order.swap(k, j);
         }
-        if !self.biased {
-            // Fisher-Yates: every order equally likely.
-            for i in (1..order.len()).rev() {
-                let j = self.rng.below(i as u32 + 1) as usize;
-                order.swap(i, j);
-            }
-        }
-        order
+        order[k] as usize
     }
 
     /// Case `won` took effect while queued: collect it, withdraw the rest.
@@ -239,6 +247,13 @@ impl Selector {
             self.withdraw_all(cases);
         }
         self.done = true;
+    }
+}
+
+/// Puts `order` back to `0, 1, 2, ...` before an attempt draws it.
+fn reset(order: &mut [u32]) {
+    for (i, slot) in order.iter_mut().enumerate() {
+        *slot = i as u32;
     }
 }
 
@@ -442,7 +457,7 @@ include!("tuples.rs");
 /// cases (unless [`biased`](Select::biased)), `None` channels that never fire,
 /// [`default`](Select::default) to avoid waiting, and exactly one case taking effect.
 ///
-/// Its cases are boxed closures, so a `Select` is not `Send`: build and await it
+/// Its cases are type-erased closures, so a `Select` is not `Send`: build and await it
 /// within one task, or use `select!` where the select must move between threads.
 ///
 /// ```
@@ -472,7 +487,7 @@ include!("tuples.rs");
 /// assert_eq!(got, None);
 /// ```
 pub struct Select<'a, R> {
-    cases: Vec<Box<dyn DynCase<R> + 'a>>,
+    cases: CaseArena<'a, R>,
     default: Option<Box<dyn FnOnce() -> R + 'a>>,
     sel: Selector,
 }
@@ -486,6 +501,17 @@ trait DynCase<R> {
 struct WithFn<C, F> {
     case: C,
     f: Option<F>,
+}
+
+/// A case too aligned for the arena is boxed, and the box stored instead.
+impl<R, D: DynCase<R> + ?Sized> DynCase<R> for Box<D> {
+    fn case(&mut self) -> &mut dyn Case {
+        (**self).case()
+    }
+
+    fn finish(&mut self) -> Option<R> {
+        (**self).finish()
+    }
 }
 
 impl<C, F, R> DynCase<R> for WithFn<C, F>
@@ -503,7 +529,7 @@ where
     }
 }
 
-impl<'a, R> CaseList for Vec<Box<dyn DynCase<R> + 'a>> {
+impl<R> CaseList for CaseArena<'_, R> {
     type Order = Vec<u32>;
 
     fn new_order(&self) -> Vec<u32> {
@@ -511,11 +537,11 @@ impl<'a, R> CaseList for Vec<Box<dyn DynCase<R> + 'a>> {
     }
 
     fn len(&self) -> usize {
-        <[_]>::len(self)
+        CaseArena::len(self)
     }
 
     fn get(&mut self, i: usize) -> &mut dyn Case {
-        self[i].case()
+        CaseArena::get(self, i).case()
     }
 }
 
@@ -523,7 +549,7 @@ impl<'a, R> Select<'a, R> {
     /// An empty select. Awaited as it is, it never completes: Go's `select {}`.
     pub fn new() -> Self {
         Select {
-            cases: Vec::new(),
+            cases: CaseArena::new(),
             default: None,
             sel: Selector::new(false, false),
         }
@@ -533,7 +559,7 @@ impl<'a, R> Select<'a, R> {
     where
         C: Case + TakeOutput + 'a,
     {
-        self.cases.push(Box::new(WithFn { case, f: Some(f) }));
+        self.cases.push(WithFn { case, f: Some(f) });
         self
     }
 
@@ -665,7 +691,7 @@ impl<R> Future for Select<'_, R> {
             &mut heap[..]
         };
         match this.sel.poll(&mut this.cases, order, cx) {
-            Poll::Ready(Some(i)) => match this.cases[i].finish() {
+            Poll::Ready(Some(i)) => match this.cases.get(i).finish() {
                 Some(out) => Poll::Ready(out),
                 None => Poll::Pending,
             },
