@@ -41,8 +41,11 @@
 //!   stepped over.)
 //! - After close, `recvq` is empty and nothing new is queued; `sendq` waiters stay
 //!   until their futures collect their values, and no receive takes from them.
-//! - No user code runs under the lock: wakers are woken and values dropped after it is
-//!   released.
+//! - No value is dropped and no waker is dropped under the lock, so no `Drop` of a
+//!   value or of a task (whose future may hold this channel) runs while it is held.
+//!   The one waiter a send or receive completes is woken (`wake_by_ref`, which only
+//!   schedules its task) just before the release, because that measured faster on
+//!   contended rows; `close` wakes its broadcast after.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -184,10 +187,23 @@ impl<T> Drop for Locked<'_, T> {
     }
 }
 
-#[inline]
-fn wake(waker: Option<Waker>) {
-    if let Some(waker) = waker {
-        waker.wake();
+impl<T> Locked<'_, T> {
+    /// Wakes the waiter a verb just completed, then releases the lock; the waker is
+    /// dropped only after, so no task can be dropped (and run a future's `Drop`, which
+    /// may lock this channel) while we hold the lock.
+    ///
+    /// Waking before releasing is measured, not principled: on two tokio workers it
+    /// roughly halves contended capacity-0/1 rows (async mpsc 4x1 at capacity 1: about
+    /// 190 to 100 ns per message), the woken task no longer racing the waker's thread
+    /// for the lock it just left. Executors' `wake` only schedules the task, so the
+    /// lock is held a few nanoseconds longer, never across a poll.
+    #[inline]
+    fn wake_and_release(self, waker: Option<Waker>) {
+        if let Some(waker) = &waker {
+            waker.wake_by_ref();
+        }
+        drop(self);
+        drop(waker);
     }
 }
 
@@ -342,8 +358,7 @@ impl<T> Chan<T> {
         }
         match s.give(value, self.cap) {
             Ok(waker) => {
-                drop(s);
-                wake(waker);
+                s.wake_and_release(waker);
                 Ok(())
             }
             Err(value) => Err(TrySendError::Full(value)),
@@ -382,8 +397,7 @@ impl<T> Chan<T> {
         }
         match s.give(value, self.cap) {
             Ok(waker) => {
-                drop(s);
-                wake(waker);
+                s.wake_and_release(waker);
                 Poll::Ready(Ok(()))
             }
             Err(value) => {
@@ -471,8 +485,7 @@ impl<T> Chan<T> {
     fn recv_locked(&self, mut s: Locked<'_, T>) -> Result<T, TryRecvError> {
         match s.take(self.cap, &self.served) {
             Some((value, waker)) => {
-                drop(s);
-                wake(waker);
+                s.wake_and_release(waker);
                 Ok(value)
             }
             None if s.closed => Err(TryRecvError::Closed),
@@ -524,8 +537,7 @@ impl<T> Chan<T> {
         }
         if let Some((value, waker)) = s.take(self.cap, &self.served) {
             *op = RecvOp::Done;
-            drop(s);
-            wake(waker);
+            s.wake_and_release(waker);
             return Poll::Ready(Ok(value));
         }
         if s.closed {
@@ -564,8 +576,7 @@ impl<T> Chan<T> {
                     None => return moved,
                 }
             }
-            drop(s);
-            wake(waker);
+            s.wake_and_release(waker);
         }
         moved
     }
@@ -683,8 +694,7 @@ impl<T> Chan<T> {
         let mut s = self.lock();
         if let Some(value) = s.take_handed(ticket) {
             let waker = s.give_back(value);
-            drop(s);
-            wake(waker);
+            s.wake_and_release(waker);
         } else {
             let waiter = s.recvq.remove(ticket);
             drop(s);

@@ -1,7 +1,8 @@
 //! The channel lock: a spin lock that yields the core instead of sleeping.
 //!
 //! Every critical section of a channel is a handful of moves of a value and a waiter (no
-//! user code, no allocation but amortized queue growth), so a lock holder that is running
+//! allocation but amortized queue growth; no user code but one `wake_by_ref`, which only
+//! schedules a task), so a lock holder that is running
 //! releases the lock within nanoseconds. `std::sync::Mutex` is built for longer sections:
 //! once it has spun briefly it puts the thread to sleep in the kernel, and its unlock then
 //! makes a system call to wake it. On a channel hammered by several tasks that turned every
@@ -26,8 +27,9 @@ use std::ops::{Deref, DerefMut};
 
 use crate::sync::{AtomicBool, Ordering};
 
-/// A mutual-exclusion lock around a `T`. No poisoning: the channel never runs user code
-/// while holding it, so a panic can't leave the state half-updated.
+/// A mutual-exclusion lock around a `T`. No poisoning: the only user code the channel runs
+/// while holding it is a waker's `wake_by_ref`, once the state is fully updated, so a
+/// panic can't leave the state half-updated.
 pub(crate) struct Mutex<T> {
     locked: AtomicBool,
     value: cell::Cell<T>,

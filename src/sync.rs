@@ -31,9 +31,9 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock()
 }
 
-/// Locks a channel, ignoring poison like the spin lock it stands for: the crate never runs
-/// user code (a value's `Drop`, a waker) while holding a channel lock, so a panic can't
-/// leave the state half-updated.
+/// Locks a channel, ignoring poison like the spin lock it stands for: the only user code
+/// the crate runs while holding a channel lock is a waker's `wake_by_ref`, once the state
+/// is fully updated, so a panic can't leave the state half-updated.
 #[cfg(loom)]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     match mutex.lock() {

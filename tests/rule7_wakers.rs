@@ -394,3 +394,78 @@ fn blocked_threads_do_not_spin() {
         }
     });
 }
+
+/// A waker whose last reference, when dropped, locks the channel that held it: as a
+/// task that owns futures of that channel does when its last waker goes.
+struct LocksOnDrop {
+    rx: gochan::Receiver<u32>,
+    woken: Arc<AtomicUsize>,
+    dropped: Arc<AtomicUsize>,
+}
+
+impl std::task::Wake for LocksOnDrop {
+    fn wake(self: Arc<Self>) {
+        self.woken.fetch_add(1, Ordering::SeqCst);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for LocksOnDrop {
+    fn drop(&mut self) {
+        // `Debug` reads the state under the lock: it would hang if the channel still
+        // held its lock while dropping this waker.
+        let _ = format!("{:?}", self.rx);
+        self.dropped.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The channel holds the only clone of a waiting future's waker; completing the waiter
+/// wakes and drops it. That drop may run any code, locking the channel included, so it
+/// must come after the lock is released, for every verb that completes a waiter.
+#[test]
+fn a_woken_waker_is_dropped_outside_the_lock() {
+    thread_timeout(20, || {
+        for peer in ["try_send", "send", "try_recv", "recv"] {
+            let (tx, rx) = bounded::<u32>(0);
+            let woken = Arc::new(AtomicUsize::new(0));
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let waker = std::task::Waker::from(Arc::new(LocksOnDrop {
+                rx: rx.clone(),
+                woken: woken.clone(),
+                dropped: dropped.clone(),
+            }));
+            let waits_to_send = peer.ends_with("recv");
+            let mut send = pin!(tx.send(7));
+            let mut recv = pin!(rx.recv());
+            // The waiting side registers the only other clone of the waker.
+            if waits_to_send {
+                assert!(poll_with(send.as_mut(), &waker).is_pending());
+            } else {
+                assert!(poll_with(recv.as_mut(), &waker).is_pending());
+            }
+            drop(waker);
+            assert_eq!(
+                dropped.load(Ordering::SeqCst),
+                0,
+                "{peer}: the queue holds it"
+            );
+
+            match peer {
+                "try_send" => assert_eq!(tx.try_send(7), Ok(())),
+                "send" => assert_eq!(poll_noop(send.as_mut()), Poll::Ready(Ok(()))),
+                "try_recv" => assert_eq!(rx.try_recv(), Ok(7)),
+                _ => assert_eq!(poll_noop(recv.as_mut()), Poll::Ready(Ok(7))),
+            }
+            assert_eq!(woken.load(Ordering::SeqCst), 1, "{peer}: woken once");
+            assert_eq!(dropped.load(Ordering::SeqCst), 1, "{peer}: dropped once");
+            // The woken side finds its operation done.
+            if waits_to_send {
+                assert_eq!(poll_noop(send.as_mut()), Poll::Ready(Ok(())));
+            } else {
+                assert_eq!(poll_noop(recv.as_mut()), Poll::Ready(Ok(7)));
+            }
+        }
+    });
+}
