@@ -116,6 +116,7 @@ impl<'a, R> CaseArena<'a, R> {
         self.cases.len()
     }
 
+    #[inline]
     pub(super) fn push<D: DynCase<R> + 'a>(&mut self, case: D) {
         if mem::align_of::<D>() > BLOCK {
             self.place(Box::new(case));
