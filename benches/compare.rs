@@ -4,6 +4,9 @@
 //! cargo bench --bench compare -- --quick   # a few minutes on 2 cores (the default)
 //! cargo bench --bench compare -- --full    # every scenario, capacity, payload, runtime
 //! cargo bench --bench compare -- --quick spsc   # only rows whose "table/row/crate" contains "spsc"
+//! cargo bench --bench compare -- --full --probe=11 mt-mpsc-cap-1-usize/gochan
+//!                                          # 11 plain runs of one cell, no criterion: for A/B
+//!                                          # comparisons, perf and valgrind --tool=callgrind
 //! cargo test --benches                     # smoke test: every benchmark once, tiny N
 //! cargo bench --bench compare --bench memory -- --quick   # timings, then memory (benches/memory.rs)
 //! ```

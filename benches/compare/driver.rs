@@ -109,6 +109,9 @@ pub struct Driver {
     pub settings: Settings,
     criterion: Option<Criterion>,
     filter: Option<String>,
+    /// `--probe=R`: run each selected cell R times without criterion and print the
+    /// times (for A/B comparisons, `perf` and `valgrind --tool=callgrind`).
+    probe: Option<usize>,
     args: Vec<String>,
     cells: Vec<Cell>,
     started: Instant,
@@ -144,21 +147,28 @@ impl Driver {
         let mut bench = false;
         let mut test = false;
         let mut filter = None;
+        let mut probe = None;
         for a in &args {
             match a.as_str() {
                 "--quick" => mode = Mode::Quick,
                 "--full" => mode = Mode::Full,
                 "--bench" => bench = true,
                 "--test" => test = true,
+                "--probe" => probe = Some(11),
+                s if s.starts_with("--probe=") => match s["--probe=".len()..].parse() {
+                    Ok(reps) => probe = Some(reps),
+                    Err(_) => eprintln!("compare: --probe=R takes a number of runs"),
+                },
                 s if s.starts_with('-') => eprintln!("compare: ignoring unknown option {s}"),
                 s => filter = Some(s.to_string()),
             }
         }
-        if test || !bench {
+        if test || (!bench && probe.is_none()) {
             mode = Mode::Smoke;
+            probe = None;
         }
         let settings = mode.settings();
-        let criterion = (mode != Mode::Smoke).then(|| {
+        let criterion = (mode != Mode::Smoke && probe.is_none()).then(|| {
             Criterion::default()
                 .sample_size(settings.sample_size)
                 .warm_up_time(settings.warm_up)
@@ -173,6 +183,7 @@ impl Driver {
             settings,
             criterion,
             filter,
+            probe,
             args: args.into_iter().filter(|a| a != "--bench").collect(),
             cells: Vec::new(),
             started,
@@ -180,15 +191,34 @@ impl Driver {
         }
     }
 
-    /// Whether a filter limited this run to some rows.
+    /// Whether a filter limited this run to some rows, or it only probes.
     pub fn filtered(&self) -> bool {
-        self.filter.is_some()
+        self.filter.is_some() || self.probe.is_some()
     }
 
-    fn selected(&self, table: &str, row: &str, column: &str) -> bool {
-        self.filter
-            .as_deref()
-            .map_or(true, |f| format!("{table}/{row}/{column}").contains(f))
+    /// Whether the filter is part of "table/row/crate" or of criterion's id
+    /// "slug/crate" (e.g. `mt-mpsc-cap-1-usize/gochan`).
+    fn selected(&self, case: &Case, column: &str) -> bool {
+        self.filter.as_deref().map_or(true, |f| {
+            format!("{}/{}/{column}", case.table(), case.row).contains(f)
+                || format!("{}/{column}", case.slug()).contains(f)
+        })
+    }
+
+    /// `--probe=R`: one warm-up run, then R timed runs of the cell, printed.
+    fn probe(&self, id: &str, msgs: usize, reps: usize, once: &mut dyn FnMut() -> Duration) {
+        once();
+        let mut ns: Vec<f64> = (0..reps)
+            .map(|_| once().as_secs_f64() * 1e9 / msgs as f64)
+            .collect();
+        ns.sort_by(f64::total_cmp);
+        let at = |q: f64| ns.get(((ns.len() - 1) as f64 * q) as usize).copied();
+        println!(
+            "probe {id}: median {:.1} ns/msg (min {:.1}, max {:.1}, {reps} runs of {msgs})",
+            at(0.5).unwrap_or(f64::NAN),
+            at(0.0).unwrap_or(f64::NAN),
+            at(1.0).unwrap_or(f64::NAN),
+        );
     }
 
     /// Benchmarks one cell: `case` for crate `column`. `once` runs the scenario once
@@ -196,7 +226,7 @@ impl Driver {
     /// it does not want counted.
     pub fn bench(&mut self, case: &Case, column: &str, once: &mut dyn FnMut() -> Duration) {
         let (table, row, msgs) = (&case.table(), &case.row, case.msgs);
-        if !self.selected(table, row, column) {
+        if !self.selected(case, column) {
             return;
         }
         let id = format!("{table}/{row}/{column}");
@@ -209,6 +239,10 @@ impl Driver {
         };
         progress();
         self.benchmarks += 1;
+        if let Some(reps) = self.probe {
+            self.probe(&id, msgs, reps, once);
+            return;
+        }
         let Some(criterion) = self.criterion.as_mut() else {
             let d = once();
             println!("ok {id}: {:?}", d);
