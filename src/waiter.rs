@@ -148,6 +148,15 @@ impl<V> Waiter<V> {
         }
     }
 
+    /// Whether the waiter's select has already completed through another case, so that
+    /// no peer can ever complete this waiter. (A waiter that won stays queued only in
+    /// `sendq`, after `close` chose it: never call this there.)
+    pub(crate) fn is_stale(&self) -> bool {
+        self.select
+            .as_ref()
+            .is_some_and(|c| c.claim.chosen().is_some())
+    }
+
     /// Like [`Self::try_claim`], but only looks.
     fn is_claimable(&self, own: Option<&Arc<Claim>>) -> bool {
         match &self.select {
@@ -223,6 +232,22 @@ impl<V> WaitQueue<V> {
             None => None,
             Some(first) if first.select.is_none() => self.waiters.pop_front(),
             Some(_) => self.pop_claimed(own),
+        }
+    }
+
+    /// Whether the first waiter belongs to a select.
+    #[inline]
+    pub(crate) fn front_is_select(&self) -> bool {
+        self.waiters.front().is_some_and(|w| w.select.is_some())
+    }
+
+    /// Takes the first waiter off the queue if it is stale (see [`Waiter::is_stale`]),
+    /// so that peers stop stepping over it while its select has yet to withdraw it.
+    #[cold]
+    pub(crate) fn evict_stale_front(&mut self) -> Option<Waiter<V>> {
+        match self.waiters.front() {
+            Some(first) if first.is_stale() => self.waiters.pop_front(),
+            _ => None,
         }
     }
 

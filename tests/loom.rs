@@ -220,3 +220,31 @@ fn waiting_select_polls_its_future_case_while_a_peer_arrives() {
         assert_eq!(sender.join().unwrap(), Ok(()));
     });
 }
+
+#[test]
+fn a_peer_evicts_the_stale_waiter_of_a_select_another_peer_completed() {
+    model(|| {
+        let (tx_a, rx_a) = bounded(1);
+        let (tx_b, rx_b) = bounded(1);
+        let mut sel = Box::pin(
+            Select::new()
+                .recv(&rx_a, |m| m.unwrap())
+                .recv(&rx_b, |m| m.unwrap()),
+        );
+        assert!(poll_once(&mut sel).is_pending()); // a waiter in each channel
+                                                   // The peer that loses finds the other's win, takes the stale waiter off its
+                                                   // queue and buffers its value, while the select may be withdrawing it.
+        let a = thread::spawn(move || tx_a.send_blocking(1));
+        let b = thread::spawn(move || tx_b.send_blocking(2));
+        let got = loom::future::block_on(sel);
+        assert_eq!(a.join().unwrap(), Ok(()));
+        assert_eq!(b.join().unwrap(), Ok(()));
+        let (won, lost) = if got == 1 {
+            (&rx_a, &rx_b)
+        } else {
+            (&rx_b, &rx_a)
+        };
+        assert_eq!(lost.try_recv(), Ok(3 - got)); // the other value, exactly once
+        assert!(won.try_recv().is_err() && lost.try_recv().is_err());
+    });
+}
