@@ -190,12 +190,19 @@ impl<T> Drop for Locked<'_, T> {
         self.summary
             .store(Summary::of(&self.state).0, Ordering::Release);
         if self.state.evicted.is_some() {
-            self.evicted = self.state.evicted.take();
+            self.defer_evicted();
         }
     }
 }
 
 impl<T> Locked<'_, T> {
+    /// Moves an evicted waiter out of the state, to be dropped with the guard's fields,
+    /// after the lock.
+    #[cold]
+    fn defer_evicted(&mut self) {
+        self.evicted = self.state.evicted.take();
+    }
+
     /// Wakes the waiter a verb just completed, then releases the lock; the waker is
     /// dropped only after, so no task can be dropped (and run a future's `Drop`, which
     /// may lock this channel) while we hold the lock.

@@ -1,9 +1,8 @@
 //! `select!` only parses; [`SelectTuple`](super::SelectTuple) does the work.
 //!
-//! The macro binds each case to its own local, hands them to the engine as a tuple,
-//! gets the tuple back with the chosen index, and runs that case's body in the
-//! caller's context: `return`, `break`, `continue` and `?` act on the enclosing
-//! function or loop.
+//! The macro binds the cases in a tuple in the caller's frame, lends it to the engine,
+//! gets back the chosen index, and runs that case's body in the caller's context:
+//! `return`, `break`, `continue` and `?` act on the enclosing function or loop.
 
 /// Waits on several channel operations and runs the body of the one that completes:
 /// Go's `select` statement.
@@ -185,16 +184,15 @@ macro_rules! __select_emit {
     ([$([$name:ident $index:tt $kind:ident ($($args:tt)*) $out:pat => $body:expr])*]
      [$($default:expr)?]) => {{
         $( $crate::__select_case!($name $kind ($($args)*)); )*
-        let (__gochan_chosen, ($($name,)*)) = $crate::__private::select_tuple(
-            ($($name,)*),
+        let mut __gochan_cases = ($($name,)*);
+        let __gochan_chosen = $crate::__private::select_tuple(
+            &mut __gochan_cases,
             $crate::__select_emit!(@has_default $($default)?),
         ).await;
         match __gochan_chosen {
             $(
                 ::core::option::Option::Some($index) => {
-                    #[allow(unused_mut)]
-                    let mut $name = $name;
-                    let $out = $crate::__private::take_output(&mut $name);
+                    let $out = $crate::__private::take_output(&mut __gochan_cases.$index);
                     $body
                 }
             )*

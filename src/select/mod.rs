@@ -65,9 +65,10 @@ use crate::waiter::Claim;
 /// The cases of one select, indexable without knowing their types.
 #[doc(hidden)]
 pub trait CaseList {
-    /// Room for one attempt's order of cases.
+    /// Room for one attempt's order of cases: always a permutation of `0..len()`.
     type Order: AsMut<[u32]>;
 
+    /// `0, 1, 2, ...`: the written order, which `biased()` keeps.
     fn new_order(&self) -> Self::Order;
     fn len(&self) -> usize;
     fn get(&mut self, i: usize) -> &mut dyn Case;
@@ -125,7 +126,6 @@ impl Selector {
         loop {
             // Pass 1: look, drawing the order as we go, so that a select whose first
             // pick is ready spends one random number, not one per case.
-            reset(order);
             for k in 0..order.len() {
                 let i = self.pick(order, k);
                 if cases.get(i).try_now(cx) {
@@ -175,7 +175,6 @@ impl Selector {
             if let Err(won) = claim.pause() {
                 return Some(Poll::Ready(Some(self.finish(cases, won))));
             }
-            reset(order);
             for k in 0..order.len() {
                 let i = self.pick(order, k);
                 let case = cases.get(i);
@@ -212,6 +211,12 @@ impl Selector {
     /// uniformly from the rest (Fisher-Yates from the front, so however far an attempt
     /// goes, the cases it tried came in a uniformly random order), or case `k` itself
     /// when biased.
+    ///
+    /// `order` is not put back to `0, 1, 2, ...` between attempts: shuffling any fixed
+    /// permutation with fresh draws gives every order with the same probability, and
+    /// the one left by the last attempt depends only on earlier draws. Biased selects
+    /// never swap, so theirs stays the written order.
+    #[inline]
     fn pick(&mut self, order: &mut [u32], k: usize) -> usize {
         let rest = order.len() - k;
         if !self.biased && rest > 1 {
@@ -250,7 +255,7 @@ impl Selector {
     }
 }
 
-/// Puts `order` back to `0, 1, 2, ...` before an attempt draws it.
+/// Fills `order` with `0, 1, 2, ...`.
 fn reset(order: &mut [u32]) {
     for (i, slot) in order.iter_mut().enumerate() {
         *slot = i as u32;
@@ -334,12 +339,22 @@ impl Rng {
         use std::hash::{BuildHasher, Hasher};
 
         thread_local! {
-            // Seeded once per thread from the standard library's random hash keys.
-            static SEED: Cell<u64> = Cell::new(RandomState::new().build_hasher().finish() | 1);
+            // Seeded on first use per thread from the standard library's random hash
+            // keys (0 until then: a `const` initializer makes each access a plain load).
+            static SEED: Cell<u64> = const { Cell::new(0) };
         }
+        #[cold]
+        fn first_seed() -> u64 {
+            RandomState::new().build_hasher().finish()
+        }
+
         SEED.with(|seed| {
-            let mut rng = Rng(seed.get());
-            seed.set(rng.next());
+            let mut state = seed.get();
+            if state == 0 {
+                state = first_seed();
+            }
+            let mut rng = Rng(state);
+            seed.set(rng.next() | 1);
             rng
         })
     }
@@ -374,54 +389,44 @@ impl Rng {
     }
 }
 
-/// The future behind [`select!`](crate::select!): owns the cases and hands them back
-/// with the index of the one that completed, so the macro can run its body in the
-/// caller's own context.
+/// The future behind [`select!`](crate::select!): drives the macro's cases, which stay
+/// in the caller's frame (borrowed, never moved: a select over eight channels moved
+/// some 300 bytes of cases in and out per select), and returns the index of the one
+/// that completed, so the macro can run its body in the caller's own context.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)]
-pub struct SelectTuple<L: CaseList> {
-    cases: Option<L>,
+pub struct SelectTuple<'c, L: CaseList> {
+    cases: &'c mut L,
     order: L::Order,
     sel: Selector,
 }
 
 #[doc(hidden)]
-pub fn select_tuple<L: CaseList>(cases: L, nonblocking: bool) -> SelectTuple<L> {
+pub fn select_tuple<L: CaseList>(cases: &mut L, nonblocking: bool) -> SelectTuple<'_, L> {
     SelectTuple {
         order: cases.new_order(),
-        cases: Some(cases),
+        cases,
         sel: Selector::new(false, nonblocking),
     }
 }
 
-impl<L: CaseList> Future for SelectTuple<L> {
-    type Output = (Option<usize>, L);
+impl<L: CaseList> Future for SelectTuple<'_, L> {
+    type Output = Option<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let Some(cases) = &mut this.cases else {
-            return Poll::Pending;
-        };
-        match this.sel.poll(cases, this.order.as_mut(), cx) {
-            Poll::Ready(chosen) => match this.cases.take() {
-                Some(cases) => Poll::Ready((chosen, cases)),
-                None => Poll::Pending,
-            },
-            Poll::Pending => Poll::Pending,
-        }
+        this.sel.poll(this.cases, this.order.as_mut(), cx)
     }
 }
 
-impl<L: CaseList> Drop for SelectTuple<L> {
+impl<L: CaseList> Drop for SelectTuple<'_, L> {
     fn drop(&mut self) {
-        if let Some(cases) = &mut self.cases {
-            self.sel.abandon(cases);
-        }
+        self.sel.abandon(self.cases);
     }
 }
 
 // Cases are never pinned through this future: a future case holds its own `Pin`.
-impl<L: CaseList> Unpin for SelectTuple<L> {}
+impl<L: CaseList> Unpin for SelectTuple<'_, L> {}
 
 macro_rules! tuple_case_list {
     ($len:literal $(, $idx:tt $T:ident)*) => {
@@ -429,7 +434,7 @@ macro_rules! tuple_case_list {
             type Order = [u32; $len];
 
             fn new_order(&self) -> Self::Order {
-                [0; $len]
+                [$($idx),*]
             }
 
             fn len(&self) -> usize {
@@ -533,7 +538,7 @@ impl<R> CaseList for CaseArena<'_, R> {
     type Order = Vec<u32>;
 
     fn new_order(&self) -> Vec<u32> {
-        vec![0; self.len()]
+        (0..self.len() as u32).collect()
     }
 
     fn len(&self) -> usize {
@@ -690,6 +695,7 @@ impl<R> Future for Select<'_, R> {
             heap.resize(n, 0);
             &mut heap[..]
         };
+        reset(order);
         match this.sel.poll(&mut this.cases, order, cx) {
             Poll::Ready(Some(i)) => match this.cases.get(i).finish() {
                 Some(out) => Poll::Ready(out),
