@@ -2,20 +2,23 @@
 //!
 //! # Where values live
 //!
-//! A value is always owned by exactly one of four places, and moves between them only
-//! under the channel's lock:
+//! A value is always owned by exactly one of four places, and moves into the channel
+//! and between its places only under the channel's lock:
 //!
 //! 1. the sending future, until its first poll;
 //! 2. the channel: its ring buffer `buf`, or the `sendq` waiter of a sender that is
-//!    waiting to deliver it, or `handed`, where a value given to a particular waiting
-//!    receiver sits until that receiver's future collects it;
+//!    waiting to deliver it, or, for a value given to a particular waiting receiver
+//!    until that receiver's future collects it, that receiver's [`Slot`] or `handed`;
 //! 3. the receiving future, once it has collected it;
 //! 4. nobody: it was dropped with the channel or with a cancelled send.
 //!
 //! The side that arrives second moves the value, exactly as in Go: a send that finds
-//! a receiver waiting moves the value into `handed` under that receiver's ticket and
-//! completes at once; a receive that finds a sender waiting takes the value out of the
-//! sender's waiter and completes it. A waiting future holds nothing but its ticket.
+//! a receiver waiting moves the value into that receiver's slot (or into `handed` under
+//! its ticket) and completes at once; a receive that finds a sender waiting takes the
+//! value out of the sender's waiter and completes it. A waiting future holds nothing
+//! but its ticket. The one move made without the lock is a woken receive emptying its
+//! own slot: the slot is lent to that one receive while its waiter is queued, and only
+//! the sender that dequeues the waiter fills it, under the lock, before the wake.
 //!
 //! # Why a dropped future loses or duplicates nothing
 //!
@@ -26,7 +29,7 @@
 //!   returning it from [`SendFuture::cancel`](crate::SendFuture::cancel)); if the waiter
 //!   is gone, a receiver took the value and the send counts as done. Either way the
 //!   value has exactly one owner.
-//! - A receive future whose ticket has a value in `handed` was woken but never polled
+//! - A receive future with a value in its slot or in `handed` was woken but never polled
 //!   again: it gives the value back, to the receiver that has now waited longest, or to
 //!   the head of the buffer (at capacity 0 too), where the next receive finds it
 //!   first. That also passes the wake-up on, so no other receiver is stranded.
@@ -55,7 +58,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::sync::{lock, Arc, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
-use crate::waiter::{CaseClaim, Claim, Ticket, WaitQueue, Waiter};
+use crate::waiter::{CaseClaim, Claim, Slot, SlotCache, Ticket, WaitQueue, Waiter};
 
 /// The shared heart of one channel. `Sender` and `Receiver` are `Arc`s of it.
 pub(crate) struct Chan<T> {
@@ -84,13 +87,14 @@ struct State<T> {
     buf: VecDeque<T>,
     /// Senders waiting for room or for a receiver, each holding its value.
     sendq: WaitQueue<T>,
-    /// Receivers waiting for a value.
-    recvq: WaitQueue<()>,
+    /// Receivers waiting for a value, each with the slot to leave it in (plain receives
+    /// that could borrow their `Receiver`'s) or none (it goes to `handed`).
+    recvq: WaitQueue<Option<Arc<Slot<T>>>>,
     /// Values handed to dequeued receivers that have not collected them yet.
     handed: Vec<(Ticket, T)>,
     /// A stale select waiter taken off `recvq` by a peer (see [`State::pop_receiver`]),
     /// whose waker is dropped once the lock is released.
-    evicted: Option<Waiter<()>>,
+    evicted: Option<Waiter<Option<Arc<Slot<T>>>>>,
     closed: bool,
     next_ticket: u64,
 }
@@ -109,7 +113,10 @@ pub(crate) enum SendOp<T> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RecvOp {
     Start,
+    /// Queued in `recvq`; a value handed to it waits in `handed`.
     Waiting(Ticket),
+    /// Queued in `recvq` with its `Receiver`'s slot, where a value handed to it waits.
+    Lent(Ticket),
     Done,
 }
 
@@ -166,7 +173,7 @@ struct Locked<'a, T> {
     state: MutexGuard<'a, State<T>>,
     summary: &'a AtomicUsize,
     /// Declared after `state`, so dropped after the lock is released.
-    evicted: Option<Waiter<()>>,
+    evicted: Option<Waiter<Option<Arc<Slot<T>>>>>,
 }
 
 impl<T> Deref for Locked<'_, T> {
@@ -300,7 +307,7 @@ impl<T> State<T> {
     /// `evicted` to be dropped after the lock, and the select's withdrawal then finds
     /// nothing to do.
     #[inline]
-    fn pop_receiver(&mut self) -> Option<Waiter<()>> {
+    fn pop_receiver(&mut self) -> Option<Waiter<Option<Arc<Slot<T>>>>> {
         if self.evicted.is_none() && self.recvq.front_is_select() {
             self.evicted = self.recvq.evict_stale_front();
         }
@@ -312,8 +319,7 @@ impl<T> State<T> {
     #[inline]
     fn give(&mut self, value: T, cap: usize) -> Result<Option<Waker>, T> {
         if let Some(receiver) = self.pop_receiver() {
-            self.handed.push((receiver.ticket, value));
-            return Ok(receiver.waker);
+            return Ok(self.hand(receiver, value));
         }
         if self.buf.len() < cap {
             self.buf.push_back(value);
@@ -326,11 +332,21 @@ impl<T> State<T> {
     /// the next waiting receiver, or back to the head of the channel.
     fn give_back(&mut self, value: T) -> Option<Waker> {
         if let Some(receiver) = self.pop_receiver() {
-            self.handed.push((receiver.ticket, value));
-            return receiver.waker;
+            return self.hand(receiver, value);
         }
         self.buf.push_front(value);
         None
+    }
+
+    /// Gives `value` to a dequeued receiver: into its slot, or into `handed`. Returns
+    /// its waker.
+    #[inline]
+    fn hand(&mut self, receiver: Waiter<Option<Arc<Slot<T>>>>, value: T) -> Option<Waker> {
+        match &receiver.value {
+            Some(slot) => slot.put(value),
+            None => self.handed.push((receiver.ticket, value)),
+        }
+        receiver.waker
     }
 
     fn take_handed(&mut self, ticket: Ticket) -> Option<T> {
@@ -528,14 +544,25 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Polls a receive; `cache` is its `Receiver`'s slot.
     #[inline]
     pub(crate) fn poll_recv(
         &self,
         op: &mut RecvOp,
+        cache: &SlotCache<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
-        if *op == RecvOp::Done {
-            return Poll::Pending;
+        match *op {
+            RecvOp::Done => return Poll::Pending,
+            // Woken with a value in our slot: no need for the channel lock.
+            RecvOp::Lent(_) => {
+                if let Some(value) = cache.lent().take() {
+                    cache.lent().give_back();
+                    *op = RecvOp::Done;
+                    return Poll::Ready(Ok(value));
+                }
+            }
+            RecvOp::Start | RecvOp::Waiting(_) => {}
         }
         let mut s = self.lock();
         if *op == RecvOp::Start {
@@ -544,7 +571,7 @@ impl<T> Chan<T> {
                 return Poll::Ready(Ok(value));
             }
         }
-        self.recv_slow(s, op, cx)
+        self.recv_slow(s, op, cache, cx)
     }
 
     /// The rest of a receive's poll, the lock held.
@@ -552,10 +579,28 @@ impl<T> Chan<T> {
         &self,
         mut s: Locked<'_, T>,
         op: &mut RecvOp,
+        cache: &SlotCache<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
         match *op {
             RecvOp::Start | RecvOp::Done => {}
+            RecvOp::Lent(ticket) => {
+                // Under the lock the slot is settled: a sender fills it only here.
+                let slot = cache.lent();
+                if let Some(value) = slot.take() {
+                    slot.give_back();
+                    *op = RecvOp::Done;
+                    return Poll::Ready(Ok(value));
+                }
+                if let Some(waiter) = s.recvq.get_mut(ticket) {
+                    let old = rewake(waiter, cx.waker());
+                    drop(s);
+                    drop(old);
+                    return Poll::Pending;
+                }
+                // Dequeued by close with nothing handed: look again.
+                slot.give_back();
+            }
             RecvOp::Waiting(ticket) => {
                 if let Some(value) = s.take_handed(ticket) {
                     *op = RecvOp::Done;
@@ -580,18 +625,44 @@ impl<T> Chan<T> {
             return Poll::Ready(Err(RecvError));
         }
         let ticket = s.ticket();
-        s.recvq.push(ticket, cx.waker().clone(), None, ());
-        *op = RecvOp::Waiting(ticket);
+        let slot = cache.lend();
+        *op = match slot {
+            Some(_) => RecvOp::Lent(ticket),
+            None => RecvOp::Waiting(ticket),
+        };
+        s.recvq.push(ticket, cx.waker().clone(), None, slot);
         Poll::Pending
     }
 
     /// Withdraws a receive; a value already handed to it goes back to the channel.
     #[inline]
-    pub(crate) fn cancel_recv(&self, op: &mut RecvOp) {
-        if let RecvOp::Waiting(ticket) = *op {
-            *op = RecvOp::Done;
-            self.withdraw_recv(ticket);
+    pub(crate) fn cancel_recv(&self, op: &mut RecvOp, cache: &SlotCache<T>) {
+        match *op {
+            RecvOp::Waiting(ticket) => {
+                *op = RecvOp::Done;
+                self.withdraw_recv(ticket);
+            }
+            RecvOp::Lent(ticket) => {
+                *op = RecvOp::Done;
+                self.withdraw_lent(ticket, cache.lent());
+            }
+            RecvOp::Start | RecvOp::Done => {}
         }
+    }
+
+    /// Takes a receive that waits with its slot out of the queue, or gives back the
+    /// value a sender left in the slot; then returns the slot to its receiver.
+    fn withdraw_lent(&self, ticket: Ticket, slot: &Slot<T>) {
+        let mut s = self.lock();
+        if let Some(value) = slot.take() {
+            let waker = s.give_back(value);
+            s.wake_and_release(waker);
+        } else {
+            let waiter = s.recvq.remove(ticket);
+            drop(s);
+            drop(waiter);
+        }
+        slot.give_back();
     }
 
     /// Moves up to `limit` values that are ready now into `buf` without waiting.
@@ -677,7 +748,7 @@ impl<T> Chan<T> {
             claim: claim.clone(),
             case,
         };
-        s.recvq.push(ticket, waker.clone(), Some(select), ());
+        s.recvq.push(ticket, waker.clone(), Some(select), None);
         Some(ticket)
     }
 

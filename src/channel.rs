@@ -8,6 +8,7 @@ use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::future::{RecvFuture, SendFuture};
 use crate::stream::{RecvStream, SendSink};
 use crate::sync::{Arc, Ordering};
+use crate::waiter::SlotCache;
 
 /// Makes a channel whose buffer holds `cap` values: Go's `make(chan T, cap)`.
 ///
@@ -46,7 +47,13 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 
 fn make<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(cap));
-    (Sender { chan: chan.clone() }, Receiver { chan })
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            chan,
+            slot: SlotCache::new(),
+        },
+    )
 }
 
 /// The sending end of a channel: Go's `chan<- T`.
@@ -64,6 +71,8 @@ pub struct Sender<T> {
 /// later send fails and hands its value back.
 pub struct Receiver<T> {
     pub(crate) chan: Arc<Chan<T>>,
+    /// Where a sender leaves the value for one of this receiver's waiting receives.
+    pub(crate) slot: SlotCache<T>,
 }
 
 impl<T> Sender<T> {
@@ -181,7 +190,7 @@ impl<T> Receiver<T> {
     /// # });
     /// ```
     pub fn recv(&self) -> RecvFuture<'_, T> {
-        RecvFuture::new(&self.chan)
+        RecvFuture::new(self)
     }
 
     /// Receives a value if one is ready: Go's `select` with a receive case and
@@ -417,6 +426,7 @@ impl<T> Clone for Receiver<T> {
         self.chan.receivers.fetch_add(1, Ordering::Relaxed);
         Receiver {
             chan: self.chan.clone(),
+            slot: SlotCache::new(),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::chan::{Chan, RecvOp, SendOp};
+use crate::channel::Receiver;
 use crate::error::{RecvError, SendError};
 
 /// The future of [`Sender::send`](crate::Sender::send): Go's `ch <- v`.
@@ -95,14 +96,14 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// longest, or to the head of the buffer, where the next receive takes it first.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RecvFuture<'a, T> {
-    chan: &'a Chan<T>,
+    rx: &'a Receiver<T>,
     op: RecvOp,
 }
 
 impl<'a, T> RecvFuture<'a, T> {
-    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+    pub(crate) fn new(rx: &'a Receiver<T>) -> Self {
         RecvFuture {
-            chan,
+            rx,
             op: RecvOp::Start,
         }
     }
@@ -114,14 +115,14 @@ impl<T> Future for RecvFuture<'_, T> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.chan.poll_recv(&mut this.op, cx)
+        this.rx.chan.poll_recv(&mut this.op, &this.rx.slot, cx)
     }
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.chan.cancel_recv(&mut self.op);
+        self.rx.chan.cancel_recv(&mut self.op, &self.rx.slot);
     }
 }
 
