@@ -172,8 +172,9 @@ impl Summary {
 struct Locked<'a, T> {
     state: MutexGuard<'a, State<T>>,
     summary: &'a AtomicUsize,
-    /// Declared after `state`, so dropped after the lock is released.
-    evicted: Option<Waiter<Option<Arc<Slot<T>>>>>,
+    /// The waker of an evicted waiter; declared after `state`, so dropped after the
+    /// lock is released.
+    evicted: Option<Waker>,
 }
 
 impl<T> Deref for Locked<'_, T> {
@@ -203,11 +204,12 @@ impl<T> Drop for Locked<'_, T> {
 }
 
 impl<T> Locked<'_, T> {
-    /// Moves an evicted waiter out of the state, to be dropped with the guard's fields,
-    /// after the lock.
+    /// Moves an evicted waiter's waker out of the state, to be dropped with the guard's
+    /// fields, after the lock. The rest of it (its ticket, and its share of its select's
+    /// claim, which runs no user code) goes now.
     #[cold]
     fn defer_evicted(&mut self) {
-        self.evicted = self.state.evicted.take();
+        self.evicted = self.state.evicted.take().and_then(|waiter| waiter.waker);
     }
 
     /// Wakes the waiter a verb just completed, then releases the lock; the waker is

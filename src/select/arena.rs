@@ -21,7 +21,8 @@
 //! - **Every entry of `cases` is a live header:** it points at a block written by
 //!   [`CaseArena::place`] holding a `CasePtr<'a, R>` to the case right after it, which
 //!   is live, aligned, in bounds, pointed at by nothing else, and dropped exactly once,
-//!   by `Drop`.
+//!   by `Drop` (which skips them all when none has drop glue: forgetting a value
+//!   without glue is dropping it).
 
 #![allow(unsafe_code)]
 
@@ -96,6 +97,8 @@ pub(super) struct CaseArena<'a, R> {
     used: usize,
     /// Earlier chunks, once a select outgrew its first.
     full: Vec<RawChunk>,
+    /// Whether any case has drop glue; if none has, `Drop` need not visit them.
+    drop_cases: bool,
     /// The arena owns its cases, as a `Vec<Box<dyn DynCase<R> + 'a>>` would (for the
     /// drop checker and for `Send`/`Sync`: like boxed closures, it is neither).
     _owns: PhantomData<Box<dyn DynCase<R> + 'a>>,
@@ -108,6 +111,7 @@ impl<'a, R> CaseArena<'a, R> {
             chunk: None,
             used: 0,
             full: Vec::new(),
+            drop_cases: false,
             _owns: PhantomData,
         }
     }
@@ -167,6 +171,7 @@ impl<'a, R> CaseArena<'a, R> {
             header.cast::<CasePtr<'a, R>>().as_ptr().write(ptr);
         }
         self.used += blocks;
+        self.drop_cases |= mem::needs_drop::<D>();
         self.cases.push(header);
     }
 
@@ -193,11 +198,15 @@ impl<'a, R> CaseArena<'a, R> {
 
 impl<R> Drop for CaseArena<'_, R> {
     fn drop(&mut self) {
-        for i in 0..self.cases.len() {
-            let case = self.case_ptr(i);
-            // SAFETY: the case is live (module invariant) and dropped only here, once
-            // per entry; its chunk is given up below, after.
-            unsafe { case.as_ptr().drop_in_place() };
+        // Cases without drop glue (a receive of a plain value with a closure capturing
+        // nothing that needs dropping) need not be visited one by one.
+        if self.drop_cases {
+            for i in 0..self.cases.len() {
+                let case = self.case_ptr(i);
+                // SAFETY: the case is live (module invariant) and dropped only here,
+                // once per entry; its chunk is given up below, after.
+                unsafe { case.as_ptr().drop_in_place() };
+            }
         }
         if let Some(chunk) = self.chunk.take() {
             let mut list = mem::take(&mut self.cases);

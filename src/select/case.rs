@@ -125,7 +125,10 @@ impl<T> TakeOutput for RecvCase<'_, T> {
 
 // The engine withdraws every queued case before the cases are dropped (`Selector::
 // abandon`, from the `Drop` of `SelectTuple` and of `Select`), so a case's own `Drop`
-// has nothing to do; a withdrawal here cost a check per case per select.
+// has nothing to do; a withdrawal here cost a check per case per select. Only debug
+// builds check it: without a `Drop` impl, a case of a value type without drop glue has
+// none either, and a `Select` of such cases skips dropping them one by one.
+#[cfg(debug_assertions)]
 impl<T> Drop for RecvCase<'_, T> {
     fn drop(&mut self) {
         debug_assert!(self.ticket.is_none(), "a select case dropped while queued");
@@ -222,6 +225,7 @@ impl<T> TakeOutput for SendCase<'_, T> {
     }
 }
 
+#[cfg(debug_assertions)]
 impl<T> Drop for SendCase<'_, T> {
     fn drop(&mut self) {
         debug_assert!(self.ticket.is_none(), "a select case dropped while queued");
