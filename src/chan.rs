@@ -509,6 +509,10 @@ impl<T> Chan<T> {
         if let SendOp::Done = op {
             return None; // the common case: dropped after completing
         }
+        self.withdraw_pending_send(op)
+    }
+
+    fn withdraw_pending_send(&self, op: &mut SendOp<T>) -> Option<T> {
         match mem::replace(op, SendOp::Done) {
             SendOp::Start(value) => Some(value),
             SendOp::Waiting(ticket) if self.is_served(ticket) => None,
