@@ -48,15 +48,18 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         static DEPTH: Cell<usize> = const { Cell::new(0) };
     }
 
-    /// Rounds of doubling spins (1 + 2 + ... + 128 pauses: about 5 µs where a pause
-    /// takes 20 ns), then of yielding the core, before a blocked thread parks: the
-    /// bounded spin of the blocking calls. A park and the unpark that ends it cost a
-    /// few microseconds each, so a peer that answers within the spin saves both:
-    /// blocking ping-pong through capacity 1 went from about 1,600 to 1,250 ns per round
-    /// trip when the spin grew from 63 to 255 pauses, spsc at capacity 1 from 630 to
-    /// 490 ns per message (`--probe`, median of 9).
-    const SPIN_STEPS: u32 = 8;
-    const YIELD_STEPS: u32 = 4;
+    /// Rounds of doubling spins (1 + 2 + ... + 32 pauses), then of yielding the core,
+    /// before a blocked thread parks: the bounded spin of the blocking calls. A park and
+    /// the unpark that ends it cost a few microseconds each, so a peer that answers
+    /// within the spin saves both. The yields are what stretch the wait: with more
+    /// runnable threads than cores they hand the core to a thread with work to do,
+    /// where spinning longer took it from them (blocking mpsc 4x1 at capacity 1 went
+    /// from about 900 to 1,700 ns per message with 255 pauses of spin); with a core
+    /// to spare they return at once, a longer spin in effect. Ten yields instead of
+    /// four: spsc at capacity 1 about 750 to 530 ns per message, mpsc unchanged
+    /// (`--quick --probe=11`).
+    const SPIN_STEPS: u32 = 6;
+    const YIELD_STEPS: u32 = 10;
 
     let mut fut = pin!(fut);
     let depth = DEPTH.with(|d| d.replace(d.get() + 1));
