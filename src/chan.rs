@@ -92,9 +92,10 @@ struct State<T> {
     recvq: WaitQueue<Option<Arc<Slot<T>>>>,
     /// Values handed to dequeued receivers that have not collected them yet.
     handed: Vec<(Ticket, T)>,
-    /// A stale select waiter taken off `recvq` by a peer (see [`State::pop_receiver`]),
-    /// whose waker is dropped once the lock is released.
-    evicted: Option<Waiter<Option<Arc<Slot<T>>>>>,
+    /// Stale select waiters taken off `recvq` by peers (see [`State::pop_receiver`]),
+    /// kept until their selects withdraw them, so that their wakers are dropped there,
+    /// after the lock, like every other waker.
+    evicted: Vec<Waiter<Option<Arc<Slot<T>>>>>,
     closed: bool,
     next_ticket: u64,
 }
@@ -172,9 +173,6 @@ impl Summary {
 struct Locked<'a, T> {
     state: MutexGuard<'a, State<T>>,
     summary: &'a AtomicUsize,
-    /// The waker of an evicted waiter; declared after `state`, so dropped after the
-    /// lock is released.
-    evicted: Option<Waker>,
 }
 
 impl<T> Deref for Locked<'_, T> {
@@ -197,21 +195,10 @@ impl<T> Drop for Locked<'_, T> {
         // Still under the lock: the summary never runs ahead of the state.
         self.summary
             .store(Summary::of(&self.state).0, Ordering::Release);
-        if self.state.evicted.is_some() {
-            self.defer_evicted();
-        }
     }
 }
 
 impl<T> Locked<'_, T> {
-    /// Moves an evicted waiter's waker out of the state, to be dropped with the guard's
-    /// fields, after the lock. The rest of it (its ticket, and its share of its select's
-    /// claim, which runs no user code) goes now.
-    #[cold]
-    fn defer_evicted(&mut self) {
-        self.evicted = self.state.evicted.take().and_then(|waiter| waiter.waker);
-    }
-
     /// Wakes the waiter a verb just completed, then releases the lock; the waker is
     /// dropped only after, so no task can be dropped (and run a future's `Drop`, which
     /// may lock this channel) while we hold the lock.
@@ -221,7 +208,7 @@ impl<T> Locked<'_, T> {
     /// 190 to 100 ns per message), the woken task no longer racing the waker's thread
     /// for the lock it just left. Executors' `wake` only schedules the task, so the
     /// lock is held a few nanoseconds longer, never across a poll.
-    #[inline]
+    #[inline(always)]
     fn wake_and_release(self, waker: Option<Waker>) {
         if let Some(waker) = &waker {
             waker.wake_by_ref();
@@ -229,6 +216,14 @@ impl<T> Locked<'_, T> {
         drop(self);
         drop(waker);
     }
+}
+
+/// The slot a receive in state [`RecvOp::Lent`] borrowed.
+#[inline]
+fn lent<T>(cache: Option<&SlotCache<T>>) -> &Slot<T> {
+    cache
+        .expect("only a receive given its Receiver's slot waits in it")
+        .lent()
 }
 
 /// Points a waiter at `new`; returns the waker it replaced, to be dropped after the lock.
@@ -305,15 +300,11 @@ impl<T> State<T> {
     /// over it, off the inlined fast path. In a fan-in, where one waiting select is
     /// woken by one channel while its other channels go on filling, that was most sends
     /// (select over 8 channels on a current-thread runtime: 0.9 scans per message). So
-    /// the first such waiter found at the front is taken off here; its waker waits in
-    /// `evicted` to be dropped after the lock, and the select's withdrawal then finds
-    /// nothing to do.
+    /// such waiters found at the front are taken off here, into `evicted`, where the
+    /// select's withdrawal finds them.
     #[inline]
     fn pop_receiver(&mut self) -> Option<Waiter<Option<Arc<Slot<T>>>>> {
-        if self.evicted.is_none() && self.recvq.front_is_select() {
-            self.evicted = self.recvq.evict_stale_front();
-        }
-        self.recvq.pop_ready(None)
+        self.recvq.pop_ready_evicting(&mut self.evicted)
     }
 
     /// Go's `chansend` without parking: hand `value` to the receiver that has waited
@@ -342,13 +333,20 @@ impl<T> State<T> {
 
     /// Gives `value` to a dequeued receiver: into its slot, or into `handed`. Returns
     /// its waker.
-    #[inline]
+    #[inline(always)]
     fn hand(&mut self, receiver: Waiter<Option<Arc<Slot<T>>>>, value: T) -> Option<Waker> {
         match &receiver.value {
             Some(slot) => slot.put(value),
             None => self.handed.push((receiver.ticket, value)),
         }
         receiver.waker
+    }
+
+    /// A select withdrawing a stale waiter that a peer evicted takes it back.
+    #[cold]
+    fn take_evicted(&mut self, ticket: Ticket) -> Option<Waiter<Option<Arc<Slot<T>>>>> {
+        let i = self.evicted.iter().position(|w| w.ticket == ticket)?;
+        Some(self.evicted.swap_remove(i))
     }
 
     fn take_handed(&mut self, ticket: Ticket) -> Option<T> {
@@ -367,7 +365,7 @@ impl<T> Chan<T> {
                 sendq: WaitQueue::new(),
                 recvq: WaitQueue::new(),
                 handed: Vec::new(),
-                evicted: None,
+                evicted: Vec::new(),
                 closed: false,
                 next_ticket: 0,
             }),
@@ -383,7 +381,6 @@ impl<T> Chan<T> {
         Locked {
             state: lock(&self.state),
             summary: &self.summary,
-            evicted: None,
         }
     }
 
@@ -550,20 +547,22 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Polls a receive; `cache` is its `Receiver`'s slot.
+    /// Polls a receive. `cache` is its `Receiver`'s slot for a blocking receive, which
+    /// borrows it while it waits (see [`Slot`]); `None` for a future, which never does.
     #[inline]
     pub(crate) fn poll_recv(
         &self,
         op: &mut RecvOp,
-        cache: &SlotCache<T>,
+        cache: Option<&SlotCache<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
         match *op {
             RecvOp::Done => return Poll::Pending,
             // Woken with a value in our slot: no need for the channel lock.
             RecvOp::Lent(_) => {
-                if let Some(value) = cache.lent().take() {
-                    cache.lent().give_back();
+                let slot = lent(cache);
+                if let Some(value) = slot.take() {
+                    slot.give_back();
                     *op = RecvOp::Done;
                     return Poll::Ready(Ok(value));
                 }
@@ -585,14 +584,14 @@ impl<T> Chan<T> {
         &self,
         mut s: Locked<'_, T>,
         op: &mut RecvOp,
-        cache: &SlotCache<T>,
+        cache: Option<&SlotCache<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
         match *op {
             RecvOp::Start | RecvOp::Done => {}
             RecvOp::Lent(ticket) => {
                 // Under the lock the slot is settled: a sender fills it only here.
-                let slot = cache.lent();
+                let slot = lent(cache);
                 if let Some(value) = slot.take() {
                     slot.give_back();
                     *op = RecvOp::Done;
@@ -631,7 +630,7 @@ impl<T> Chan<T> {
             return Poll::Ready(Err(RecvError));
         }
         let ticket = s.ticket();
-        let slot = cache.lend();
+        let slot = cache.and_then(SlotCache::lend);
         *op = match slot {
             Some(_) => RecvOp::Lent(ticket),
             None => RecvOp::Waiting(ticket),
@@ -642,7 +641,7 @@ impl<T> Chan<T> {
 
     /// Withdraws a receive; a value already handed to it goes back to the channel.
     #[inline]
-    pub(crate) fn cancel_recv(&self, op: &mut RecvOp, cache: &SlotCache<T>) {
+    pub(crate) fn cancel_recv(&self, op: &mut RecvOp, cache: Option<&SlotCache<T>>) {
         match *op {
             RecvOp::Waiting(ticket) => {
                 *op = RecvOp::Done;
@@ -650,7 +649,7 @@ impl<T> Chan<T> {
             }
             RecvOp::Lent(ticket) => {
                 *op = RecvOp::Done;
-                self.withdraw_lent(ticket, cache.lent());
+                self.withdraw_lent(ticket, lent(cache));
             }
             RecvOp::Start | RecvOp::Done => {}
         }
@@ -808,7 +807,7 @@ impl<T> Chan<T> {
             let waker = s.give_back(value);
             s.wake_and_release(waker);
         } else {
-            let waiter = s.recvq.remove(ticket);
+            let waiter = s.recvq.remove(ticket).or_else(|| s.take_evicted(ticket));
             drop(s);
             drop(waiter);
         }

@@ -219,7 +219,7 @@ impl<T> Receiver<T> {
         match self.chan.try_recv() {
             Ok(value) => Ok(value),
             Err(TryRecvError::Closed) => Err(RecvError),
-            Err(TryRecvError::Empty) => block_on(self.recv()),
+            Err(TryRecvError::Empty) => block_on(RecvFuture::blocking(self)),
         }
     }
 

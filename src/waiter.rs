@@ -309,20 +309,24 @@ impl<V> WaitQueue<V> {
         }
     }
 
-    /// Whether the first waiter belongs to a select.
+    /// Like [`Self::pop_ready`], for a peer that also takes stale waiters off the front
+    /// (see [`Waiter::is_stale`]) into `evicted`, so that peers stop stepping over them
+    /// while their selects have yet to withdraw them.
     #[inline]
-    pub(crate) fn front_is_select(&self) -> bool {
-        self.waiters.front().is_some_and(|w| w.select.is_some())
+    pub(crate) fn pop_ready_evicting(&mut self, evicted: &mut Vec<Waiter<V>>) -> Option<Waiter<V>> {
+        match self.waiters.front() {
+            None => None,
+            Some(first) if first.select.is_none() => self.waiters.pop_front(),
+            Some(_) => self.pop_claimed_evicting(evicted),
+        }
     }
 
-    /// Takes the first waiter off the queue if it is stale (see [`Waiter::is_stale`]),
-    /// so that peers stop stepping over it while its select has yet to withdraw it.
     #[cold]
-    pub(crate) fn evict_stale_front(&mut self) -> Option<Waiter<V>> {
-        match self.waiters.front() {
-            Some(first) if first.is_stale() => self.waiters.pop_front(),
-            _ => None,
+    fn pop_claimed_evicting(&mut self, evicted: &mut Vec<Waiter<V>>) -> Option<Waiter<V>> {
+        while self.waiters.front().is_some_and(Waiter::is_stale) {
+            evicted.extend(self.waiters.pop_front());
         }
+        self.pop_claimed(None)
     }
 
     #[cold]
