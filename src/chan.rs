@@ -2,23 +2,20 @@
 //!
 //! # Where values live
 //!
-//! A value is always owned by exactly one of four places, and moves into the channel
-//! and between its places only under the channel's lock:
+//! A value is always owned by exactly one of four places, and moves between them only
+//! under the channel's lock:
 //!
 //! 1. the sending future, until its first poll;
 //! 2. the channel: its ring buffer `buf`, or the `sendq` waiter of a sender that is
-//!    waiting to deliver it, or, for a value given to a particular waiting receiver
-//!    until that receiver's future collects it, that receiver's [`Slot`] or `handed`;
+//!    waiting to deliver it, or `handed`, where a value given to a particular waiting
+//!    receiver sits until that receiver's future collects it;
 //! 3. the receiving future, once it has collected it;
 //! 4. nobody: it was dropped with the channel or with a cancelled send.
 //!
 //! The side that arrives second moves the value, exactly as in Go: a send that finds
-//! a receiver waiting moves the value into that receiver's slot (or into `handed` under
-//! its ticket) and completes at once; a receive that finds a sender waiting takes the
-//! value out of the sender's waiter and completes it. A waiting future holds nothing
-//! but its ticket. The one move made without the lock is a woken receive emptying its
-//! own slot: the slot is lent to that one receive while its waiter is queued, and only
-//! the sender that dequeues the waiter fills it, under the lock, before the wake.
+//! a receiver waiting moves the value into `handed` under that receiver's ticket and
+//! completes at once; a receive that finds a sender waiting takes the value out of the
+//! sender's waiter and completes it. A waiting future holds nothing but its ticket.
 //!
 //! # Why a dropped future loses or duplicates nothing
 //!
@@ -29,7 +26,7 @@
 //!   returning it from [`SendFuture::cancel`](crate::SendFuture::cancel)); if the waiter
 //!   is gone, a receiver took the value and the send counts as done. Either way the
 //!   value has exactly one owner.
-//! - A receive future with a value in its slot or in `handed` was woken but never polled
+//! - A receive future whose ticket has a value in `handed` was woken but never polled
 //!   again: it gives the value back, to the receiver that has now waited longest, or to
 //!   the head of the buffer (at capacity 0 too), where the next receive finds it
 //!   first. That also passes the wake-up on, so no other receiver is stranded.
@@ -58,7 +55,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::sync::{lock, Arc, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
-use crate::waiter::{CaseClaim, Claim, Slot, SlotCache, Ticket, WaitQueue, Waiter};
+use crate::waiter::{CaseClaim, Claim, Ticket, WaitQueue, Waiter};
 
 /// The shared heart of one channel. `Sender` and `Receiver` are `Arc`s of it.
 pub(crate) struct Chan<T> {
@@ -87,15 +84,14 @@ struct State<T> {
     buf: VecDeque<T>,
     /// Senders waiting for room or for a receiver, each holding its value.
     sendq: WaitQueue<T>,
-    /// Receivers waiting for a value, each with the slot to leave it in (plain receives
-    /// that could borrow their `Receiver`'s) or none (it goes to `handed`).
-    recvq: WaitQueue<Option<Arc<Slot<T>>>>,
+    /// Receivers waiting for a value.
+    recvq: WaitQueue<()>,
     /// Values handed to dequeued receivers that have not collected them yet.
     handed: Vec<(Ticket, T)>,
     /// Stale select waiters taken off `recvq` by peers (see [`State::pop_receiver`]),
     /// kept until their selects withdraw them, so that their wakers are dropped there,
     /// after the lock, like every other waker.
-    evicted: Vec<Waiter<Option<Arc<Slot<T>>>>>,
+    evicted: Vec<Waiter<()>>,
     closed: bool,
     next_ticket: u64,
 }
@@ -114,10 +110,7 @@ pub(crate) enum SendOp<T> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RecvOp {
     Start,
-    /// Queued in `recvq`; a value handed to it waits in `handed`.
     Waiting(Ticket),
-    /// Queued in `recvq` with its `Receiver`'s slot, where a value handed to it waits.
-    Lent(Ticket),
     Done,
 }
 
@@ -218,14 +211,6 @@ impl<T> Locked<'_, T> {
     }
 }
 
-/// The slot a receive in state [`RecvOp::Lent`] borrowed.
-#[inline]
-fn lent<T>(cache: Option<&SlotCache<T>>) -> &Slot<T> {
-    cache
-        .expect("only a receive given its Receiver's slot waits in it")
-        .lent()
-}
-
 /// Points a waiter at `new`; returns the waker it replaced, to be dropped after the lock.
 fn rewake<V>(waiter: &mut Waiter<V>, new: &Waker) -> Option<Waker> {
     match &waiter.waker {
@@ -303,7 +288,7 @@ impl<T> State<T> {
     /// such waiters found at the front are taken off here, into `evicted`, where the
     /// select's withdrawal finds them.
     #[inline]
-    fn pop_receiver(&mut self) -> Option<Waiter<Option<Arc<Slot<T>>>>> {
+    fn pop_receiver(&mut self) -> Option<Waiter<()>> {
         self.recvq.pop_ready_evicting(&mut self.evicted)
     }
 
@@ -312,7 +297,8 @@ impl<T> State<T> {
     #[inline]
     fn give(&mut self, value: T, cap: usize) -> Result<Option<Waker>, T> {
         if let Some(receiver) = self.pop_receiver() {
-            return Ok(self.hand(receiver, value));
+            self.handed.push((receiver.ticket, value));
+            return Ok(receiver.waker);
         }
         if self.buf.len() < cap {
             self.buf.push_back(value);
@@ -325,26 +311,16 @@ impl<T> State<T> {
     /// the next waiting receiver, or back to the head of the channel.
     fn give_back(&mut self, value: T) -> Option<Waker> {
         if let Some(receiver) = self.pop_receiver() {
-            return self.hand(receiver, value);
+            self.handed.push((receiver.ticket, value));
+            return receiver.waker;
         }
         self.buf.push_front(value);
         None
     }
 
-    /// Gives `value` to a dequeued receiver: into its slot, or into `handed`. Returns
-    /// its waker.
-    #[inline(always)]
-    fn hand(&mut self, receiver: Waiter<Option<Arc<Slot<T>>>>, value: T) -> Option<Waker> {
-        match &receiver.value {
-            Some(slot) => slot.put(value),
-            None => self.handed.push((receiver.ticket, value)),
-        }
-        receiver.waker
-    }
-
     /// A select withdrawing a stale waiter that a peer evicted takes it back.
     #[cold]
-    fn take_evicted(&mut self, ticket: Ticket) -> Option<Waiter<Option<Arc<Slot<T>>>>> {
+    fn take_evicted(&mut self, ticket: Ticket) -> Option<Waiter<()>> {
         let i = self.evicted.iter().position(|w| w.ticket == ticket)?;
         Some(self.evicted.swap_remove(i))
     }
@@ -547,27 +523,14 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Polls a receive. `cache` is its `Receiver`'s slot for a blocking receive, which
-    /// borrows it while it waits (see [`Slot`]); `None` for a future, which never does.
     #[inline]
     pub(crate) fn poll_recv(
         &self,
         op: &mut RecvOp,
-        cache: Option<&SlotCache<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
-        match *op {
-            RecvOp::Done => return Poll::Pending,
-            // Woken with a value in our slot: no need for the channel lock.
-            RecvOp::Lent(_) => {
-                let slot = lent(cache);
-                if let Some(value) = slot.take() {
-                    slot.give_back();
-                    *op = RecvOp::Done;
-                    return Poll::Ready(Ok(value));
-                }
-            }
-            RecvOp::Start | RecvOp::Waiting(_) => {}
+        if *op == RecvOp::Done {
+            return Poll::Pending;
         }
         let mut s = self.lock();
         if *op == RecvOp::Start {
@@ -576,7 +539,7 @@ impl<T> Chan<T> {
                 return Poll::Ready(Ok(value));
             }
         }
-        self.recv_slow(s, op, cache, cx)
+        self.recv_slow(s, op, cx)
     }
 
     /// The rest of a receive's poll, the lock held.
@@ -584,28 +547,10 @@ impl<T> Chan<T> {
         &self,
         mut s: Locked<'_, T>,
         op: &mut RecvOp,
-        cache: Option<&SlotCache<T>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
         match *op {
             RecvOp::Start | RecvOp::Done => {}
-            RecvOp::Lent(ticket) => {
-                // Under the lock the slot is settled: a sender fills it only here.
-                let slot = lent(cache);
-                if let Some(value) = slot.take() {
-                    slot.give_back();
-                    *op = RecvOp::Done;
-                    return Poll::Ready(Ok(value));
-                }
-                if let Some(waiter) = s.recvq.get_mut(ticket) {
-                    let old = rewake(waiter, cx.waker());
-                    drop(s);
-                    drop(old);
-                    return Poll::Pending;
-                }
-                // Dequeued by close with nothing handed: look again.
-                slot.give_back();
-            }
             RecvOp::Waiting(ticket) => {
                 if let Some(value) = s.take_handed(ticket) {
                     *op = RecvOp::Done;
@@ -630,44 +575,18 @@ impl<T> Chan<T> {
             return Poll::Ready(Err(RecvError));
         }
         let ticket = s.ticket();
-        let slot = cache.and_then(SlotCache::lend);
-        *op = match slot {
-            Some(_) => RecvOp::Lent(ticket),
-            None => RecvOp::Waiting(ticket),
-        };
-        s.recvq.push(ticket, cx.waker().clone(), None, slot);
+        s.recvq.push(ticket, cx.waker().clone(), None, ());
+        *op = RecvOp::Waiting(ticket);
         Poll::Pending
     }
 
     /// Withdraws a receive; a value already handed to it goes back to the channel.
     #[inline]
-    pub(crate) fn cancel_recv(&self, op: &mut RecvOp, cache: Option<&SlotCache<T>>) {
-        match *op {
-            RecvOp::Waiting(ticket) => {
-                *op = RecvOp::Done;
-                self.withdraw_recv(ticket);
-            }
-            RecvOp::Lent(ticket) => {
-                *op = RecvOp::Done;
-                self.withdraw_lent(ticket, lent(cache));
-            }
-            RecvOp::Start | RecvOp::Done => {}
+    pub(crate) fn cancel_recv(&self, op: &mut RecvOp) {
+        if let RecvOp::Waiting(ticket) = *op {
+            *op = RecvOp::Done;
+            self.withdraw_recv(ticket);
         }
-    }
-
-    /// Takes a receive that waits with its slot out of the queue, or gives back the
-    /// value a sender left in the slot; then returns the slot to its receiver.
-    fn withdraw_lent(&self, ticket: Ticket, slot: &Slot<T>) {
-        let mut s = self.lock();
-        if let Some(value) = slot.take() {
-            let waker = s.give_back(value);
-            s.wake_and_release(waker);
-        } else {
-            let waiter = s.recvq.remove(ticket);
-            drop(s);
-            drop(waiter);
-        }
-        slot.give_back();
     }
 
     /// Moves up to `limit` values that are ready now into `buf` without waiting.
@@ -753,7 +672,7 @@ impl<T> Chan<T> {
             claim: claim.clone(),
             case,
         };
-        s.recvq.push(ticket, waker.clone(), Some(select), None);
+        s.recvq.push(ticket, waker.clone(), Some(select), ());
         Some(ticket)
     }
 

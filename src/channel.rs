@@ -8,7 +8,6 @@ use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::future::{RecvFuture, SendFuture};
 use crate::stream::{RecvStream, SendSink};
 use crate::sync::{Arc, Ordering};
-use crate::waiter::SlotCache;
 
 /// Makes a channel whose buffer holds `cap` values: Go's `make(chan T, cap)`.
 ///
@@ -47,13 +46,7 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 
 fn make<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(cap));
-    (
-        Sender { chan: chan.clone() },
-        Receiver {
-            chan,
-            slot: SlotCache::new(),
-        },
-    )
+    (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
 /// The sending end of a channel: Go's `chan<- T`.
@@ -71,8 +64,6 @@ pub struct Sender<T> {
 /// later send fails and hands its value back.
 pub struct Receiver<T> {
     pub(crate) chan: Arc<Chan<T>>,
-    /// Where a sender leaves the value for one of this receiver's waiting receives.
-    pub(crate) slot: SlotCache<T>,
 }
 
 impl<T> Sender<T> {
@@ -190,7 +181,7 @@ impl<T> Receiver<T> {
     /// # });
     /// ```
     pub fn recv(&self) -> RecvFuture<'_, T> {
-        RecvFuture::new(self)
+        RecvFuture::new(&self.chan)
     }
 
     /// Receives a value if one is ready: Go's `select` with a receive case and
@@ -219,7 +210,7 @@ impl<T> Receiver<T> {
         match self.chan.try_recv() {
             Ok(value) => Ok(value),
             Err(TryRecvError::Closed) => Err(RecvError),
-            Err(TryRecvError::Empty) => block_on(RecvFuture::blocking(self)),
+            Err(TryRecvError::Empty) => block_on(self.recv()),
         }
     }
 
@@ -426,7 +417,6 @@ impl<T> Clone for Receiver<T> {
         self.chan.receivers.fetch_add(1, Ordering::Relaxed);
         Receiver {
             chan: self.chan.clone(),
-            slot: SlotCache::new(),
         }
     }
 }

@@ -6,9 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::chan::{Chan, RecvOp, SendOp};
-use crate::channel::Receiver;
 use crate::error::{RecvError, SendError};
-use crate::waiter::SlotCache;
 
 /// The future of [`Sender::send`](crate::Sender::send): Go's `ch <- v`.
 ///
@@ -98,28 +96,13 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RecvFuture<'a, T> {
     chan: &'a Chan<T>,
-    /// The receiver's slot, for a receive that blocks a thread (see `Slot`).
-    slot: Option<&'a SlotCache<T>>,
     op: RecvOp,
 }
 
 impl<'a, T> RecvFuture<'a, T> {
-    pub(crate) fn new(rx: &'a Receiver<T>) -> Self {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
         RecvFuture {
-            chan: &rx.chan,
-            slot: None,
-            op: RecvOp::Start,
-        }
-    }
-
-    /// A receive for [`Receiver::recv_blocking`]: its thread, woken from a park or a
-    /// spin on another core, collects a value from the receiver's slot without the
-    /// channel lock. A woken task usually runs on the waker's own worker, where the
-    /// lock is still in its cache, and there the slot only added its own atomics.
-    pub(crate) fn blocking(rx: &'a Receiver<T>) -> Self {
-        RecvFuture {
-            chan: &rx.chan,
-            slot: Some(&rx.slot),
+            chan,
             op: RecvOp::Start,
         }
     }
@@ -131,14 +114,14 @@ impl<T> Future for RecvFuture<'_, T> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.chan.poll_recv(&mut this.op, this.slot, cx)
+        this.chan.poll_recv(&mut this.op, cx)
     }
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.chan.cancel_recv(&mut self.op, self.slot);
+        self.chan.cancel_recv(&mut self.op);
     }
 }
 

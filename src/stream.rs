@@ -87,7 +87,7 @@ impl<T> Stream for RecvStream<'_, T> {
         if this.ended {
             return Poll::Ready(None);
         }
-        match this.rx.chan.poll_recv(&mut this.op, None, cx) {
+        match this.rx.chan.poll_recv(&mut this.op, cx) {
             Poll::Ready(Ok(value)) => {
                 this.op = RecvOp::Start;
                 Poll::Ready(Some(value))
@@ -109,7 +109,7 @@ impl<T> FusedStream for RecvStream<'_, T> {
 
 impl<T> Drop for RecvStream<'_, T> {
     fn drop(&mut self) {
-        self.rx.chan.cancel_recv(&mut self.op, None);
+        self.rx.chan.cancel_recv(&mut self.op);
     }
 }
 

@@ -2,11 +2,9 @@
 //! among its cases (Go's `selectDone`).
 //!
 //! A waiter is a plain value in a channel's queue: a [`Ticket`] naming it, the
-//! [`Waker`] to wake and, in `sendq`, the value the sender is waiting to deliver; in
-//! `recvq`, the [`Slot`] to leave a value in, if the receive borrowed its
-//! `Receiver`'s. The future that waits keeps only the ticket, so a waiting send or
-//! receive allocates nothing of its own (a `Receiver` makes its slot once, on its
-//! first wait), and every field of a waiter is guarded by its channel's lock.
+//! [`Waker`] to wake and, in `sendq`, the value the sender is waiting to deliver. The
+//! future that waits keeps only the ticket, so a waiting send or receive allocates
+//! nothing of its own, and every field of a waiter is guarded by its channel's lock.
 //!
 //! A select registers one waiter per channel case, in as many channels. All of them
 //! carry a clone of one [`Claim`]; whoever completes one of them must first win the
@@ -16,7 +14,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-use crate::sync::{lock, Arc, AtomicBool, AtomicUsize, Mutex, Ordering};
+use crate::sync::{Arc, AtomicUsize, Ordering};
 
 /// Names one waiter within its channel. Tickets grow with every registration, so a
 /// queue, which only ever appends, stays sorted by ticket and is searched by bisection.
@@ -116,78 +114,6 @@ impl Claim {
             state if state >= CHOSEN => Some(state - CHOSEN),
             _ => None,
         }
-    }
-}
-
-/// Where a sender leaves the value for a waiting receive, so that the woken future
-/// collects it without taking the channel lock again (which, on a channel busy on
-/// two cores, costs the cache lines of the lock and the state a trip each way).
-///
-/// Each [`Receiver`](crate::Receiver) keeps one, allocated on its first wait, and lends
-/// it to one of its waiting receives at a time; a receive that finds it lent, and every
-/// select case, is handed its value through the channel's `handed` list instead. The
-/// sender fills it under the channel lock while the receive's waiter is queued; the
-/// receive empties it, so its mutex is never contended, and its value is always taken
-/// before the slot is lent again.
-pub(crate) struct Slot<T> {
-    value: Mutex<Option<T>>,
-    lent: AtomicBool,
-}
-
-impl<T> Slot<T> {
-    fn new() -> Self {
-        Slot {
-            value: Mutex::new(None),
-            lent: AtomicBool::new(false),
-        }
-    }
-
-    /// The sender's part: called under the channel lock, on a slot whose value the last
-    /// borrower has taken.
-    pub(crate) fn put(&self, value: T) {
-        let old = lock(&self.value).replace(value);
-        debug_assert!(old.is_none(), "a value left in a receive's slot");
-        // Never reached: nothing to drop under the channel lock.
-        std::mem::forget(old);
-    }
-
-    /// The receive's part.
-    #[inline]
-    pub(crate) fn take(&self) -> Option<T> {
-        lock(&self.value).take()
-    }
-
-    /// Gives the slot back to its receiver, once no queued waiter refers to it and its
-    /// value is taken.
-    pub(crate) fn give_back(&self) {
-        self.lent.store(false, Ordering::Release);
-    }
-}
-
-/// A `Receiver`'s [`Slot`], made on first use.
-pub(crate) struct SlotCache<T> {
-    slot: std::sync::OnceLock<Arc<Slot<T>>>,
-}
-
-impl<T> SlotCache<T> {
-    pub(crate) const fn new() -> Self {
-        SlotCache {
-            slot: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// The slot, lent to the caller, or `None` if another receive has it.
-    pub(crate) fn lend(&self) -> Option<Arc<Slot<T>>> {
-        let slot = self.slot.get_or_init(|| Arc::new(Slot::new()));
-        (!slot.lent.swap(true, Ordering::Acquire)).then(|| slot.clone())
-    }
-
-    /// The slot a receive borrowed.
-    #[inline]
-    pub(crate) fn lent(&self) -> &Slot<T> {
-        self.slot
-            .get()
-            .expect("a receive waits in a slot it was lent")
     }
 }
 
