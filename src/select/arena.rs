@@ -4,8 +4,8 @@
 //! A `Select` is usually built, awaited and dropped once per message in a loop, so a
 //! box per case (and a growing `Vec` of boxes) was most of what it cost beyond
 //! `select!`. Here the cases of one select share a chunk, and each thread keeps the
-//! chunk and the list of cases of its last select for the next one: a loop of
-//! selects allocates nothing once it has run once.
+//! chunk and the list of cases of its last select (its [`Store`]) for the next one: a
+//! loop of selects allocates nothing once it has run once.
 //!
 //! A case sits in the chunk behind a header block that holds the pointer to it as a
 //! trait object; the list keeps only thin pointers to those headers, so its type does
@@ -15,9 +15,10 @@
 //! in `src/lock.rs`). The invariants every block relies on:
 //!
 //! - **Chunks never move.** A chunk is a boxed slice that is never resized; moving the
-//!   arena moves the `Box`, not the memory, so a pointer into a chunk stays valid until
-//!   the chunk is freed, and the arena gives up its chunks only in `Drop`, after
-//!   dropping every case in them.
+//!   arena or its store moves a `Box`, not the memory, so a pointer into a chunk stays
+//!   valid until the chunk is freed, and the arena gives up its chunks (freeing them,
+//!   or handing its store back to the thread) only in `Drop`, after dropping every
+//!   case in them and clearing the list of headers.
 //! - **Every entry of `cases` is a live header:** it points at a block written by
 //!   [`CaseArena::place`] holding a `CasePtr<'a, R>` to the case right after it, which
 //!   is live, aligned, in bounds, pointed at by nothing else, and dropped exactly once,
@@ -27,7 +28,7 @@
 #![allow(unsafe_code)]
 
 use std::marker::PhantomData;
-use std::mem::{self, MaybeUninit};
+use std::mem::{self, ManuallyDrop, MaybeUninit};
 use std::ptr::NonNull;
 
 use super::DynCase;
@@ -67,19 +68,12 @@ impl RawChunk {
         let block = unsafe { self.0.as_ptr().cast::<Block>().add(i) };
         NonNull::new(block).expect("a block of a live chunk is not null")
     }
-
-    fn into_chunk(self) -> Chunk {
-        let ptr = self.0.as_ptr();
-        mem::forget(self);
-        // SAFETY: `ptr` came from `Box::leak` in `new` and is given back once: `self`
-        // is forgotten, so its `Drop` won't free it again.
-        unsafe { Box::from_raw(ptr) }
-    }
 }
 
 impl Drop for RawChunk {
     fn drop(&mut self) {
-        // SAFETY: as in `into_chunk`; `Drop` runs at most once, and never after it.
+        // SAFETY: the pointer came from `Box::leak` in `new` and is given back once:
+        // `Drop` runs at most once.
         drop(unsafe { Box::from_raw(self.0.as_ptr()) });
     }
 }
@@ -89,6 +83,17 @@ type CasePtr<'a, R> = NonNull<dyn DynCase<R> + 'a>;
 
 /// The cases of one select.
 pub(super) struct CaseArena<'a, R> {
+    /// Given back to the thread in `Drop`.
+    store: ManuallyDrop<Box<Store>>,
+    /// The arena owns its cases, as a `Vec<Box<dyn DynCase<R> + 'a>>` would (for the
+    /// drop checker and for `Send`/`Sync`: like boxed closures, it is neither).
+    _owns: PhantomData<Box<dyn DynCase<R> + 'a>>,
+}
+
+/// Everything an arena holds but the cases' types. Boxed, so that a `Select`, which
+/// its builder calls take and return by value, stays small to move (it was 128 bytes,
+/// copied twice per case added); and kept by the thread for its next select.
+struct Store {
     /// The header of every case, in the order added; each points into `chunk` or
     /// `full`.
     cases: Vec<NonNull<Block>>,
@@ -99,25 +104,45 @@ pub(super) struct CaseArena<'a, R> {
     full: Vec<RawChunk>,
     /// Whether any case has drop glue; if none has, `Drop` need not visit them.
     drop_cases: bool,
-    /// The arena owns its cases, as a `Vec<Box<dyn DynCase<R> + 'a>>` would (for the
-    /// drop checker and for `Send`/`Sync`: like boxed closures, it is neither).
-    _owns: PhantomData<Box<dyn DynCase<R> + 'a>>,
 }
 
-impl<'a, R> CaseArena<'a, R> {
-    pub(super) fn new() -> Self {
-        CaseArena {
+impl Store {
+    fn new() -> Self {
+        Store {
             cases: Vec::new(),
             chunk: None,
             used: 0,
             full: Vec::new(),
             drop_cases: false,
+        }
+    }
+
+    #[inline]
+    fn room(&self) -> usize {
+        self.chunk.as_ref().map_or(0, |c| c.blocks() - self.used)
+    }
+
+    /// Starts a new chunk with room for at least `blocks` blocks.
+    #[cold]
+    fn grow(&mut self, blocks: usize) {
+        if let Some(old) = self.chunk.take() {
+            self.full.push(old);
+        }
+        self.chunk = Some(RawChunk::new(fresh(blocks.max(CHUNK_BLOCKS))));
+        self.used = 0;
+    }
+}
+
+impl<'a, R> CaseArena<'a, R> {
+    pub(super) fn new() -> Self {
+        CaseArena {
+            store: ManuallyDrop::new(spare::take().unwrap_or_else(|| Box::new(Store::new()))),
             _owns: PhantomData,
         }
     }
 
     pub(super) fn len(&self) -> usize {
-        self.cases.len()
+        self.store.cases.len()
     }
 
     #[inline]
@@ -134,28 +159,15 @@ impl<'a, R> CaseArena<'a, R> {
     fn place<D: DynCase<R> + 'a>(&mut self, case: D) {
         assert!(mem::align_of::<D>() <= BLOCK);
         let blocks = 1 + mem::size_of::<D>().div_ceil(BLOCK);
-        if self.room() < blocks {
-            let next = match self.chunk.take() {
-                None => {
-                    let (chunk, list) = spare::take(blocks);
-                    if self.cases.capacity() == 0 {
-                        self.cases = list;
-                    }
-                    chunk
-                }
-                Some(old) => {
-                    self.full.push(old);
-                    spare::fresh(blocks)
-                }
-            };
-            self.chunk = Some(RawChunk::new(next));
-            self.used = 0;
+        let store = &mut *self.store;
+        if store.room() < blocks {
+            store.grow(blocks);
         }
-        let chunk = self
+        let chunk = store
             .chunk
             .as_ref()
             .expect("a chunk with room was just ensured");
-        let header = chunk.block(self.used);
+        let header = chunk.block(store.used);
         // SAFETY: `blocks` blocks are free from `header` on (`room`), so this stays in
         // bounds, or one past the end for a zero-sized case.
         let slot = unsafe { header.as_ptr().add(1) }.cast::<D>();
@@ -170,21 +182,16 @@ impl<'a, R> CaseArena<'a, R> {
             slot.write(case);
             header.cast::<CasePtr<'a, R>>().as_ptr().write(ptr);
         }
-        self.used += blocks;
-        self.drop_cases |= mem::needs_drop::<D>();
-        self.cases.push(header);
-    }
-
-    #[inline]
-    fn room(&self) -> usize {
-        self.chunk.as_ref().map_or(0, |c| c.blocks() - self.used)
+        store.used += blocks;
+        store.drop_cases |= mem::needs_drop::<D>();
+        store.cases.push(header);
     }
 
     #[inline]
     fn case_ptr(&self, i: usize) -> CasePtr<'a, R> {
         // SAFETY: every entry of `cases` is a live header holding a `CasePtr<'a, R>`
         // (module invariant).
-        unsafe { self.cases[i].cast::<CasePtr<'a, R>>().as_ptr().read() }
+        unsafe { self.store.cases[i].cast::<CasePtr<'a, R>>().as_ptr().read() }
     }
 
     #[inline]
@@ -200,19 +207,30 @@ impl<R> Drop for CaseArena<'_, R> {
     fn drop(&mut self) {
         // Cases without drop glue (a receive of a plain value with a closure capturing
         // nothing that needs dropping) need not be visited one by one.
-        if self.drop_cases {
-            for i in 0..self.cases.len() {
+        if self.store.drop_cases {
+            for i in 0..self.store.cases.len() {
                 let case = self.case_ptr(i);
                 // SAFETY: the case is live (module invariant) and dropped only here,
                 // once per entry; its chunk is given up below, after.
                 unsafe { case.as_ptr().drop_in_place() };
             }
         }
-        if let Some(chunk) = self.chunk.take() {
-            let mut list = mem::take(&mut self.cases);
-            list.clear();
-            spare::put(chunk.into_chunk(), list);
+        // Nothing in the store points at a live case from here on: it goes back to the
+        // thread with its first chunk's bytes, for the next select.
+        let store = &mut *self.store;
+        store.cases.clear();
+        store.full.clear();
+        store.used = 0;
+        store.drop_cases = false;
+        if store
+            .chunk
+            .as_ref()
+            .is_some_and(|c| c.blocks() != CHUNK_BLOCKS)
+        {
+            store.chunk = None;
         }
+        // SAFETY: this is the arena's `Drop`, and `self.store` is not used after it.
+        spare::put(unsafe { ManuallyDrop::take(&mut self.store) });
     }
 }
 
@@ -221,62 +239,39 @@ fn fresh(blocks: usize) -> Chunk {
     vec![MaybeUninit::uninit(); blocks].into_boxed_slice()
 }
 
-/// One spare chunk and case list per thread, so a loop of selects reuses them. Both
-/// hold no value when they are put back: only bytes and stale addresses, whatever the
-/// types of the next select.
+/// One spare store per thread, so a loop of selects reuses its chunk and its list. It
+/// holds no case when it is put back: only bytes, whatever the types of the next select.
 #[cfg(not(loom))]
 mod spare {
     use std::cell::Cell;
-    use std::ptr::NonNull;
 
-    use super::{Block, Chunk, CHUNK_BLOCKS};
-
-    type Spare = (Chunk, Vec<NonNull<Block>>);
+    use super::Store;
 
     thread_local! {
-        static SPARE: Cell<Option<Spare>> = const { Cell::new(None) };
+        static SPARE: Cell<Option<Box<Store>>> = const { Cell::new(None) };
     }
 
-    /// A chunk of at least `blocks` blocks, and an empty list.
-    pub(super) fn take(blocks: usize) -> Spare {
-        if blocks <= CHUNK_BLOCKS {
-            if let Some(spare) = SPARE.try_with(Cell::take).ok().flatten() {
-                return spare;
-            }
-        }
-        (fresh(blocks), Vec::new())
+    pub(super) fn take() -> Option<Box<Store>> {
+        SPARE.try_with(Cell::take).ok().flatten()
     }
 
-    pub(super) fn fresh(blocks: usize) -> Chunk {
-        super::fresh(blocks.max(CHUNK_BLOCKS))
-    }
-
-    pub(super) fn put(chunk: Chunk, list: Vec<NonNull<Block>>) {
-        debug_assert!(list.is_empty());
-        if chunk.len() == CHUNK_BLOCKS {
-            // During thread teardown there is nowhere to keep them: just free them.
-            let _ = SPARE.try_with(|spare| spare.set(Some((chunk, list))));
-        }
+    pub(super) fn put(store: Box<Store>) {
+        // During thread teardown there is nowhere to keep it: just free it.
+        let _ = SPARE.try_with(|spare| spare.set(Some(store)));
     }
 }
 
 /// Under loom nothing is shared through a thread-local.
 #[cfg(loom)]
 mod spare {
-    use std::ptr::NonNull;
+    use super::Store;
 
-    use super::{Block, Chunk, CHUNK_BLOCKS};
-
-    pub(super) fn take(blocks: usize) -> (Chunk, Vec<NonNull<Block>>) {
-        (fresh(blocks), Vec::new())
+    pub(super) fn take() -> Option<Box<Store>> {
+        None
     }
 
-    pub(super) fn fresh(blocks: usize) -> Chunk {
-        super::fresh(blocks.max(CHUNK_BLOCKS))
-    }
-
-    pub(super) fn put(chunk: Chunk, list: Vec<NonNull<Block>>) {
-        drop((chunk, list));
+    pub(super) fn put(store: Box<Store>) {
+        drop(store);
     }
 }
 
