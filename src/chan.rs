@@ -249,7 +249,7 @@ impl<T> State<T> {
     /// Go's `chanrecv` without parking: the oldest buffered value, whose slot goes to the
     /// first waiting sender (Go's `recv`), or straight from a waiting sender. Returns the
     /// sender to wake with the value.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, cap: usize, served: &AtomicU64) -> Option<(T, Option<Waker>)> {
         if let Some(value) = self.buf.pop_front() {
             let mut waker = None;
@@ -270,6 +270,7 @@ impl<T> State<T> {
 
     /// Dequeues the sender that has waited longest, for a receive that takes its value,
     /// and tells it through `served` (see [`Chan::served`]).
+    #[inline(always)]
     fn pop_sender(&mut self, served: &AtomicU64) -> Option<Waiter<T>> {
         let sender = self.sendq.pop_ready(None)?;
         if sender.select.is_none() {
@@ -294,7 +295,7 @@ impl<T> State<T> {
 
     /// Go's `chansend` without parking: hand `value` to the receiver that has waited
     /// longest, or buffer it. The caller has checked that the channel is open.
-    #[inline]
+    #[inline(always)]
     fn give(&mut self, value: T, cap: usize) -> Result<Option<Waker>, T> {
         if let Some(receiver) = self.pop_receiver() {
             self.handed.push((receiver.ticket, value));
