@@ -14,6 +14,7 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     use std::sync::Arc;
     use std::task::{Context, Poll, Wake, Waker};
     use std::thread::{self, Thread};
+    use std::time::{Duration, Instant};
 
     /// Wakes a parked thread. `notified` makes a wake that lands before the thread
     /// parks count, and lets the thread tell a real wake from a spurious unpark.
@@ -50,16 +51,25 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
 
     /// Rounds of doubling spins (1 + 2 + ... + 32 pauses), then of yielding the core,
     /// before a blocked thread parks: the bounded spin of the blocking calls. A park and
-    /// the unpark that ends it cost a few microseconds each, so a peer that answers
-    /// within the spin saves both. The yields are what stretch the wait: with more
-    /// runnable threads than cores they hand the core to a thread with work to do,
-    /// where spinning longer took it from them (blocking mpsc 4x1 at capacity 1 went
-    /// from about 900 to 1,700 ns per message with 255 pauses of spin); with a core
-    /// to spare they return at once, a longer spin in effect. Ten yields instead of
-    /// four: spsc at capacity 1 about 750 to 530 ns per message, mpsc unchanged
-    /// (`--quick --probe=11`).
+    /// the unpark that ends it cost a few microseconds each on bare metal and tens on
+    /// the virtual machines benchmarks run on (where an idle virtual core is halted),
+    /// so a peer that answers within the spin saves both. The yields are what stretch
+    /// the wait: with a core to spare a yield returns within a microsecond, a longer
+    /// spin in effect, and up to 256 of them (kanal's figure) keep two threads that
+    /// trade messages from ever parking; with ten, one park led to the next and these
+    /// rows were bimodal (`--full --probe=9`, two rounds: spsc at capacity 1 from 0.9
+    /// and 2.2 µs per message to 0.44 and 0.58; ping-pong at capacity 0 from 3.8 and
+    /// 0.4 µs per round trip, 9-13 in other rounds, to 1.1 and 1.2).
     const SPIN_STEPS: u32 = 6;
-    const YIELD_STEPS: u32 = 10;
+    const YIELD_STEPS: u32 = 256;
+    /// A yield that takes this long ran another thread on our core: threads outnumber
+    /// cores, and the wait should leave the core to them. Spinning longer there took it
+    /// from threads with work to do (blocking mpsc 4x1 at capacity 1 went from about
+    /// 900 to 1,700 ns per message with 255 pauses of spin); so after a second such
+    /// yield the thread parks (mpmc 4x4 at capacity 1: about 570 ns per message with
+    /// 256 plain yields, 500-540 so).
+    const SLOW_YIELD: Duration = Duration::from_micros(10);
+    const SLOW_YIELDS: u32 = 2;
 
     let mut fut = pin!(fut);
     let depth = DEPTH.with(|d| d.replace(d.get() + 1));
@@ -72,6 +82,7 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
             // A peer busy on another core usually completes us within a microsecond or
             // two, far sooner than a park and unpark would. Watch for its wake a
             // moment first (crossbeam's backoff: spin, then yield), then park.
+            let mut slow_yields = 0;
             for step in 0..SPIN_STEPS + YIELD_STEPS {
                 if parker.notified.load(Ordering::Acquire) {
                     break;
@@ -80,8 +91,15 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
                     for _ in 0..1u32 << step {
                         spin_loop();
                     }
-                } else {
-                    thread::yield_now();
+                    continue;
+                }
+                let start = Instant::now();
+                thread::yield_now();
+                if start.elapsed() >= SLOW_YIELD {
+                    slow_yields += 1;
+                    if slow_yields == SLOW_YIELDS {
+                        break;
+                    }
                 }
             }
             while !parker.notified.swap(false, Ordering::Acquire) {
