@@ -10,17 +10,48 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     use std::cell::Cell;
     use std::hint::spin_loop;
     use std::pin::pin;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicU8, Ordering};
     use std::sync::Arc;
     use std::task::{Context, Poll, Wake, Waker};
     use std::thread::{self, Thread};
     use std::time::{Duration, Instant};
 
-    /// Wakes a parked thread. `notified` makes a wake that lands before the thread
-    /// parks count, and lets the thread tell a real wake from a spurious unpark.
+    /// Wakes a blocked thread. The state makes a wake that lands before the thread parks
+    /// count, lets the thread tell a real wake from a spurious unpark, and spares the
+    /// waker the unpark (an atomic swap on the thread's own parker, a cache line the
+    /// woken thread then takes back) while the thread is still spinning, which is how
+    /// most waits end.
     struct Parker {
         thread: Thread,
-        notified: AtomicBool,
+        state: AtomicU8,
+    }
+
+    /// No wake since the thread last looked.
+    const EMPTY: u8 = 0;
+    /// Woken: the thread polls its future again.
+    const NOTIFIED: u8 = 1;
+    /// The thread is parked, or about to: a wake must unpark it.
+    const PARKED: u8 = 2;
+
+    impl Parker {
+        fn notified(&self) -> bool {
+            self.state.load(Ordering::Acquire) == NOTIFIED
+        }
+
+        /// Parks until a wake, then consumes it. Two wakes before the thread looks
+        /// count as one: either way the future is polled again after both.
+        fn wait(&self) {
+            if self
+                .state
+                .compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire)
+                .is_ok()
+            {
+                while self.state.load(Ordering::Acquire) == PARKED {
+                    thread::park();
+                }
+            }
+            self.state.store(EMPTY, Ordering::Relaxed);
+        }
     }
 
     impl Wake for Parker {
@@ -29,7 +60,7 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         }
 
         fn wake_by_ref(self: &Arc<Self>) {
-            if !self.notified.swap(true, Ordering::Release) {
+            if self.state.swap(NOTIFIED, Ordering::Release) == PARKED {
                 self.thread.unpark();
             }
         }
@@ -40,7 +71,7 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         static PARKER: (Arc<Parker>, Waker) = {
             let parker = Arc::new(Parker {
                 thread: thread::current(),
-                notified: AtomicBool::new(false),
+                state: AtomicU8::new(EMPTY),
             });
             (parker.clone(), Waker::from(parker))
         };
@@ -84,7 +115,7 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
             // moment first (crossbeam's backoff: spin, then yield), then park.
             let mut slow_yields = 0;
             for step in 0..SPIN_STEPS + YIELD_STEPS {
-                if parker.notified.load(Ordering::Acquire) {
+                if parker.notified() {
                     break;
                 }
                 if step < SPIN_STEPS {
@@ -102,15 +133,13 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
                     }
                 }
             }
-            while !parker.notified.swap(false, Ordering::Acquire) {
-                thread::park();
-            }
+            parker.wait();
         };
         DEPTH.with(|d| d.set(depth));
         if depth > 0 {
             // The outer call shares our waker and may have been woken while we ran;
             // we may have consumed that wake, so leave one behind for it.
-            parker.notified.store(true, Ordering::Release);
+            parker.state.store(NOTIFIED, Ordering::Release);
         }
         out
     })
