@@ -39,7 +39,10 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         }
 
         /// Parks until a wake, then consumes it. Two wakes before the thread looks
-        /// count as one: either way the future is polled again after both.
+        /// count as one: either way the future is polled again after both. The consuming
+        /// swap reads the last wake in the state's order and acquires from every wake
+        /// before it (a plain store would not acquire from a second wake that landed
+        /// after our look, whose waker's writes the next poll must see).
         fn wait(&self) {
             if self
                 .state
@@ -50,7 +53,7 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
                     thread::park();
                 }
             }
-            self.state.store(EMPTY, Ordering::Relaxed);
+            self.state.swap(EMPTY, Ordering::Acquire);
         }
     }
 
