@@ -3,79 +3,116 @@
 //! The blocking calls are the async ones driven by [`block_on`], so a blocked thread
 //! waits in the very same queues as a task and the two mix freely on one channel.
 
+// Under loom the blocking calls run on loom's own `block_on` (a model has no clock to
+// time yields by); the parker is checked on its own by the models at the end of this file.
+#![cfg_attr(loom, allow(dead_code))]
+
 use std::future::Future;
+use std::sync::atomic::Ordering;
+
+#[cfg(loom)]
+use loom::{
+    sync::atomic::AtomicU8,
+    thread::{self, Thread},
+};
+#[cfg(not(loom))]
+use std::{
+    sync::atomic::AtomicU8,
+    thread::{self, Thread},
+};
+
+/// Wakes a blocked thread. The state makes a wake that lands before the thread parks
+/// count, lets the thread tell a real wake from a spurious unpark, and spares the waker
+/// the unpark (an atomic swap on the thread's own parker, a cache line the woken thread
+/// then takes back) while the thread is still spinning, which is how most waits end.
+struct Parker {
+    thread: Thread,
+    state: AtomicU8,
+}
+
+/// No wake since the thread last looked.
+const EMPTY: u8 = 0;
+/// Woken: the thread polls its future again.
+const NOTIFIED: u8 = 1;
+/// The thread is parked, or about to: a wake must unpark it.
+const PARKED: u8 = 2;
+
+impl Parker {
+    /// A parker for the calling thread, the only one that may `wait` on it.
+    fn new() -> Self {
+        Parker {
+            thread: thread::current(),
+            state: AtomicU8::new(EMPTY),
+        }
+    }
+
+    /// Whether a wake has landed since the thread last consumed one.
+    fn notified(&self) -> bool {
+        self.state.load(Ordering::Acquire) == NOTIFIED
+    }
+
+    /// Parks until a wake, then consumes it. Two wakes before the thread looks count as
+    /// one: either way the future is polled again after both. The consuming swap reads
+    /// the last wake in the state's order and acquires from every wake before it (a plain
+    /// store would not acquire from a second wake that landed after our look, whose
+    /// waker's writes the next poll must see).
+    fn wait(&self) {
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire)
+            .is_ok()
+        {
+            // `park` may return without an unpark, or on a stale one: only the state
+            // says whether we were woken.
+            while self.state.load(Ordering::Acquire) == PARKED {
+                thread::park();
+            }
+        }
+        self.state.swap(EMPTY, Ordering::Acquire);
+    }
+
+    /// Marks the thread woken, and unparks it if it parked.
+    fn wake(&self) {
+        if self.state.swap(NOTIFIED, Ordering::Release) == PARKED {
+            self.thread.unpark();
+        }
+    }
+
+    /// Leaves a wake for the thread's next look, as if one had landed. A swap, not a
+    /// store: a wake may have landed just before, and the thread's next consuming swap
+    /// must still acquire from it; a store would end that wake's release sequence, so a
+    /// swap reading the store would acquire nothing (the loom model
+    /// `a_nested_call_leaves_the_wake_it_may_have_consumed` found the thread parked for
+    /// good that way).
+    fn leave_wake(&self) {
+        self.state.swap(NOTIFIED, Ordering::AcqRel);
+    }
+}
+
+#[cfg(not(loom))]
+impl std::task::Wake for Parker {
+    fn wake(self: std::sync::Arc<Self>) {
+        Parker::wake(&self);
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        Parker::wake(self);
+    }
+}
 
 #[cfg(not(loom))]
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     use std::cell::Cell;
     use std::hint::spin_loop;
     use std::pin::pin;
-    use std::sync::atomic::{AtomicU8, Ordering};
     use std::sync::Arc;
-    use std::task::{Context, Poll, Wake, Waker};
-    use std::thread::{self, Thread};
+    use std::task::{Context, Poll, Waker};
     use std::time::{Duration, Instant};
-
-    /// Wakes a blocked thread. The state makes a wake that lands before the thread parks
-    /// count, lets the thread tell a real wake from a spurious unpark, and spares the
-    /// waker the unpark (an atomic swap on the thread's own parker, a cache line the
-    /// woken thread then takes back) while the thread is still spinning, which is how
-    /// most waits end.
-    struct Parker {
-        thread: Thread,
-        state: AtomicU8,
-    }
-
-    /// No wake since the thread last looked.
-    const EMPTY: u8 = 0;
-    /// Woken: the thread polls its future again.
-    const NOTIFIED: u8 = 1;
-    /// The thread is parked, or about to: a wake must unpark it.
-    const PARKED: u8 = 2;
-
-    impl Parker {
-        fn notified(&self) -> bool {
-            self.state.load(Ordering::Acquire) == NOTIFIED
-        }
-
-        /// Parks until a wake, then consumes it. Two wakes before the thread looks
-        /// count as one: either way the future is polled again after both. The consuming
-        /// swap reads the last wake in the state's order and acquires from every wake
-        /// before it (a plain store would not acquire from a second wake that landed
-        /// after our look, whose waker's writes the next poll must see).
-        fn wait(&self) {
-            if self
-                .state
-                .compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire)
-                .is_ok()
-            {
-                while self.state.load(Ordering::Acquire) == PARKED {
-                    thread::park();
-                }
-            }
-            self.state.swap(EMPTY, Ordering::Acquire);
-        }
-    }
-
-    impl Wake for Parker {
-        fn wake(self: Arc<Self>) {
-            self.wake_by_ref();
-        }
-
-        fn wake_by_ref(self: &Arc<Self>) {
-            if self.state.swap(NOTIFIED, Ordering::Release) == PARKED {
-                self.thread.unpark();
-            }
-        }
-    }
 
     thread_local! {
         // One waker per thread, made once: blocking calls allocate nothing.
         static PARKER: (Arc<Parker>, Waker) = {
-            let parker = Arc::new(Parker {
-                thread: thread::current(),
-                state: AtomicU8::new(EMPTY),
-            });
+            let parker = Arc::new(Parker::new());
             (parker.clone(), Waker::from(parker))
         };
         // How many block_on calls are running on this thread (more than one when a
@@ -142,7 +179,7 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         if depth > 0 {
             // The outer call shares our waker and may have been woken while we ran;
             // we may have consumed that wake, so leave one behind for it.
-            parker.state.store(NOTIFIED, Ordering::Release);
+            parker.leave_wake();
         }
         out
     })
@@ -151,4 +188,94 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
 #[cfg(loom)]
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     loom::future::block_on(fut)
+}
+
+#[cfg(all(test, loom))]
+mod tests {
+    use super::Parker;
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::Arc;
+    use loom::thread;
+    use std::sync::atomic::Ordering::Relaxed;
+
+    /// `block_on`'s loop after a poll that returned pending, with the future reduced to
+    /// `ready` and the spin to one look: watch for a wake, wait, poll again.
+    fn block(parker: &Parker, ready: impl Fn() -> bool) {
+        loop {
+            if !parker.notified() {
+                thread::yield_now();
+            }
+            parker.wait();
+            if ready() {
+                return;
+            }
+        }
+    }
+
+    /// Each waker sets its flag, then wakes; the blocked thread returns once it has
+    /// seen every flag. The flags are relaxed, so the thread sees one only through
+    /// the wake that follows it: a lost wake, or one the thread consumes without
+    /// acquiring from it, leaves it parked for good, which loom reports as a deadlock.
+    fn wakers(count: usize) {
+        loom::model(move || {
+            let parker = Arc::new(Parker::new());
+            let flags: Arc<Vec<AtomicBool>> =
+                Arc::new((0..count).map(|_| AtomicBool::new(false)).collect());
+            let handles: Vec<_> = (0..count)
+                .map(|i| {
+                    let (parker, flags) = (parker.clone(), flags.clone());
+                    thread::spawn(move || {
+                        flags[i].store(true, Relaxed);
+                        parker.wake();
+                    })
+                })
+                .collect();
+            let ready = || flags.iter().all(|flag| flag.load(Relaxed));
+            if !ready() {
+                block(&parker, ready);
+            }
+            for handle in handles {
+                handle.join().unwrap();
+            }
+        });
+    }
+
+    #[test]
+    fn a_wake_is_never_lost_whenever_it_lands() {
+        wakers(1);
+    }
+
+    #[test]
+    fn a_second_wake_during_the_first_is_seen() {
+        wakers(2);
+    }
+
+    /// A nested `block_on` (one that runs inside a poll, say in a value's `Drop`) may
+    /// consume the wake meant for the call around it; on return it leaves one behind,
+    /// so the outer call polls again rather than parking for good.
+    #[test]
+    fn a_nested_call_leaves_the_wake_it_may_have_consumed() {
+        loom::model(|| {
+            let parker = Arc::new(Parker::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let waker = {
+                let (parker, flag) = (parker.clone(), flag.clone());
+                thread::spawn(move || {
+                    flag.store(true, Relaxed);
+                    parker.wake();
+                })
+            };
+            // The outer poll looks at its channel...
+            let ready = flag.load(Relaxed);
+            // ...then, still inside that poll, the nested call waits and returns.
+            if parker.notified() {
+                parker.wait();
+            }
+            parker.leave_wake();
+            if !ready {
+                block(&parker, || flag.load(Relaxed));
+            }
+            waker.join().unwrap();
+        });
+    }
 }

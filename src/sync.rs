@@ -6,8 +6,9 @@
 //!
 //! Under loom the channel lock is loom's `Mutex`: a model thread blocked on it is simply
 //! not scheduled, where a spin lock would multiply the interleavings to explore past
-//! loom's limits. The spin lock itself is model-checked on its own, by the loom tests in
-//! `src/lock.rs` (`cargo test --lib` under `--cfg loom`).
+//! loom's limits. The spin lock, and the parker the blocking calls wait on, are
+//! model-checked on their own, by the loom tests in `src/lock.rs` and `src/blocking.rs`
+//! (`cargo test --lib` under `--cfg loom`).
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
