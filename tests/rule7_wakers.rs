@@ -306,6 +306,46 @@ fn blocked_thread_wakes_on_value() {
     });
 }
 
+/// A blocking call made while another runs on the same thread (here inside a future
+/// case of a blocking select) shares the thread's waker, so it may consume a wake meant
+/// for the outer call. The outer call must still see it: here the wake lands, always,
+/// before the nested receive can complete, and a lost wake would leave the outer call
+/// parked for good (the timeout fails the test).
+#[test]
+fn a_blocking_call_nested_in_another_keeps_the_outer_wake() {
+    thread_timeout(SECS, || {
+        let (tx, rx) = bounded::<u32>(0);
+        let mut helper: Option<std::thread::JoinHandle<()>> = None;
+        let mut nested = None;
+        let polls = Arc::new(AtomicUsize::new(0));
+        let case = {
+            let polls = polls.clone();
+            std::future::poll_fn(move |cx: &mut Context<'_>| {
+                polls.fetch_add(1, Ordering::SeqCst);
+                if let Some(got) = nested {
+                    helper.take().unwrap().join().unwrap();
+                    return Poll::Ready(got);
+                }
+                // Once the nested receive waits, wake the outer call, then send what
+                // the nested one waits for.
+                let (waker, tx) = (cx.waker().clone(), tx.clone());
+                helper = Some(std::thread::spawn(move || {
+                    while !format!("{tx:?}").contains("waiting_receivers: 1") {
+                        std::thread::yield_now();
+                    }
+                    waker.wake();
+                    tx.send_blocking(7).unwrap();
+                }));
+                nested = Some(rx.recv_blocking().unwrap());
+                Poll::Pending
+            })
+        };
+        let got = Select::new().future(case, |got| got).wait();
+        assert_eq!(got, 7);
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+    });
+}
+
 /// CPU time (user + system, in clock ticks) a thread of this process has used, read
 /// from /proc; `None` where that is not available.
 #[cfg(target_os = "linux")]
