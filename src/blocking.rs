@@ -2,18 +2,23 @@
 //!
 //! The blocking calls are the async ones driven by [`block_on`], so a blocked thread
 //! waits in the very same queues as a task and the two mix freely on one channel.
+//!
+//! Under loom the same `block_on` runs, on loom's threads and atomics, with its timed
+//! spin reduced to one look: the channel models in `tests/loom.rs` that block drive
+//! this parker, and the models at the end of this file check its protocol alone.
 
-// Under loom the blocking calls run on loom's own `block_on` (a model has no clock to
-// time yields by); the parker is checked on its own by the models at the end of this file.
-#![cfg_attr(loom, allow(dead_code))]
-
+use std::cell::Cell;
 use std::future::Future;
+use std::pin::pin;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 
 #[cfg(loom)]
 use loom::{
     sync::atomic::AtomicU8,
     thread::{self, Thread},
+    thread_local,
 };
 #[cfg(not(loom))]
 use std::{
@@ -89,36 +94,66 @@ impl Parker {
     }
 }
 
-#[cfg(not(loom))]
-impl std::task::Wake for Parker {
-    fn wake(self: std::sync::Arc<Self>) {
+impl Wake for Parker {
+    fn wake(self: Arc<Self>) {
         Parker::wake(&self);
     }
 
-    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+    fn wake_by_ref(self: &Arc<Self>) {
         Parker::wake(self);
     }
 }
 
-#[cfg(not(loom))]
-pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
-    use std::cell::Cell;
-    use std::hint::spin_loop;
-    use std::pin::pin;
-    use std::sync::Arc;
-    use std::task::{Context, Poll, Waker};
-    use std::time::{Duration, Instant};
+thread_local! {
+    // One waker per thread, made once: blocking calls allocate nothing.
+    static PARKER: (Arc<Parker>, Waker) = {
+        let parker = Arc::new(Parker::new());
+        (parker.clone(), Waker::from(parker))
+    };
+}
 
-    thread_local! {
-        // One waker per thread, made once: blocking calls allocate nothing.
-        static PARKER: (Arc<Parker>, Waker) = {
-            let parker = Arc::new(Parker::new());
-            (parker.clone(), Waker::from(parker))
+// How many block_on calls are running on this thread (more than one when a poll
+// blocks, say in a future case of a blocking select).
+#[cfg(not(loom))]
+thread_local! {
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+// loom's `thread_local!` takes no `const` initializer.
+#[cfg(loom)]
+thread_local! {
+    static DEPTH: Cell<usize> = Cell::new(0);
+}
+
+/// Polls `fut` on this thread until it completes, parking between polls.
+pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    let depth = DEPTH.with(|d| d.replace(d.get() + 1));
+    PARKER.with(|(parker, waker)| {
+        let mut cx = Context::from_waker(waker);
+        let out = loop {
+            if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+                break out;
+            }
+            spin(parker);
+            parker.wait();
         };
-        // How many block_on calls are running on this thread (more than one when a
-        // poll blocks, say in a value's Drop).
-        static DEPTH: Cell<usize> = const { Cell::new(0) };
-    }
+        DEPTH.with(|d| d.set(depth));
+        if depth > 0 {
+            // The outer call shares our waker and may have been woken while we ran;
+            // we may have consumed that wake, so leave one behind for it.
+            parker.leave_wake();
+        }
+        out
+    })
+}
+
+/// Watches for a wake a moment before the thread parks. A peer busy on another core
+/// usually completes us within a microsecond or two, far sooner than a park and unpark
+/// would (crossbeam's backoff: spin, then yield).
+#[cfg(not(loom))]
+fn spin(parker: &Parker) {
+    use std::hint::spin_loop;
+    use std::time::{Duration, Instant};
 
     /// Rounds of doubling spins (1 + 2 + ... + 32 pauses), then of yielding the core,
     /// before a blocked thread parks: the bounded spin of the blocking calls. A park and
@@ -142,52 +177,33 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     const SLOW_YIELD: Duration = Duration::from_micros(10);
     const SLOW_YIELDS: u32 = 2;
 
-    let mut fut = pin!(fut);
-    let depth = DEPTH.with(|d| d.replace(d.get() + 1));
-    PARKER.with(|(parker, waker)| {
-        let mut cx = Context::from_waker(waker);
-        let out = loop {
-            if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-                break out;
-            }
-            // A peer busy on another core usually completes us within a microsecond or
-            // two, far sooner than a park and unpark would. Watch for its wake a
-            // moment first (crossbeam's backoff: spin, then yield), then park.
-            let mut slow_yields = 0;
-            for step in 0..SPIN_STEPS + YIELD_STEPS {
-                if parker.notified() {
-                    break;
-                }
-                if step < SPIN_STEPS {
-                    for _ in 0..1u32 << step {
-                        spin_loop();
-                    }
-                    continue;
-                }
-                let start = Instant::now();
-                thread::yield_now();
-                if start.elapsed() >= SLOW_YIELD {
-                    slow_yields += 1;
-                    if slow_yields == SLOW_YIELDS {
-                        break;
-                    }
-                }
-            }
-            parker.wait();
-        };
-        DEPTH.with(|d| d.set(depth));
-        if depth > 0 {
-            // The outer call shares our waker and may have been woken while we ran;
-            // we may have consumed that wake, so leave one behind for it.
-            parker.leave_wake();
+    let mut slow_yields = 0;
+    for step in 0..SPIN_STEPS + YIELD_STEPS {
+        if parker.notified() {
+            return;
         }
-        out
-    })
+        if step < SPIN_STEPS {
+            for _ in 0..1u32 << step {
+                spin_loop();
+            }
+            continue;
+        }
+        let start = Instant::now();
+        thread::yield_now();
+        if start.elapsed() >= SLOW_YIELD {
+            slow_yields += 1;
+            if slow_yields == SLOW_YIELDS {
+                return;
+            }
+        }
+    }
 }
 
+/// A model has no clock to time yields by, and a spin only delays the park: one look
+/// stands for it, so the models run the rest of `block_on` as it ships.
 #[cfg(loom)]
-pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
-    loom::future::block_on(fut)
+fn spin(parker: &Parker) {
+    let _ = parker.notified();
 }
 
 #[cfg(all(test, loom))]

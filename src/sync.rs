@@ -8,7 +8,8 @@
 //! not scheduled, where a spin lock would multiply the interleavings to explore past
 //! loom's limits. The spin lock, and the parker the blocking calls wait on, are
 //! model-checked on their own, by the loom tests in `src/lock.rs` and `src/blocking.rs`
-//! (`cargo test --lib` under `--cfg loom`).
+//! (`cargo test --lib` under `--cfg loom`); the parker also runs in every channel model
+//! that blocks.
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
