@@ -1146,3 +1146,39 @@ fn macro_accepts_every_comma_style() {
         assert_eq!((sum, last), (3, 7));
     });
 }
+
+/// A `Select` with more cases than its order fits on the stack (32) keeps the order on
+/// the heap: every ready case is still found, each value received exactly once, and a
+/// waiting select over all of them wakes for the one a thread sends on.
+#[test]
+fn select_with_more_cases_than_fit_on_the_stack() {
+    thread_timeout(SECS, || {
+        const N: usize = 40;
+        let (txs, rxs): (Vec<Sender<usize>>, Vec<Receiver<usize>>) =
+            (0..N).map(|_| bounded(1)).unzip();
+        for (i, tx) in txs.iter().enumerate() {
+            tx.try_send(i * 10).unwrap();
+        }
+        let pick = |rxs: &[Receiver<usize>]| {
+            let mut sel = Select::new();
+            for (i, rx) in rxs.iter().enumerate() {
+                sel = sel.recv(rx, move |msg| (i, msg.unwrap()));
+            }
+            sel.wait()
+        };
+        let mut seen: Vec<(usize, usize)> = (0..N).map(|_| pick(&rxs)).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..N).map(|i| (i, i * 10)).collect::<Vec<_>>());
+
+        let tx = txs[37].clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            tx.send_blocking(999).unwrap();
+        });
+        assert_eq!(pick(&rxs), (37, 999));
+        h.join().unwrap();
+        assert!(rxs
+            .iter()
+            .all(|rx| rx.try_recv() == Err(TryRecvError::Empty)));
+    });
+}

@@ -255,12 +255,17 @@ impl Selector {
     }
 }
 
-/// Fills `order` with `0, 1, 2, ...`.
-fn reset(order: &mut [u32]) {
-    for (i, slot) in order.iter_mut().enumerate() {
-        *slot = i as u32;
+/// `0, 1, 2, ...`: the written order of up to 32 cases, copied rather than filled in
+/// on each poll.
+const WRITTEN_ORDER: [u32; 32] = {
+    let mut order = [0; 32];
+    let mut i = 0;
+    while i < order.len() {
+        order[i] = i as u32;
+        i += 1;
     }
-}
+    order
+};
 
 impl Drop for Selector {
     fn drop(&mut self) {
@@ -686,16 +691,15 @@ impl<R> Future for Select<'_, R> {
         let this = self.get_mut();
         // Scratch space for the order of one attempt: on the stack for up to 32 cases
         // (one allocation fewer per select), on the heap beyond.
-        let mut inline = [0u32; 32];
+        let mut inline = WRITTEN_ORDER;
         let mut heap = Vec::new();
         let n = this.cases.len();
         let order = if n <= inline.len() {
             &mut inline[..n]
         } else {
-            heap.resize(n, 0);
+            heap.extend(0..n as u32);
             &mut heap[..]
         };
-        reset(order);
         match this.sel.poll(&mut this.cases, order, cx) {
             Poll::Ready(Some(i)) => match this.cases.get(i).finish() {
                 Some(out) => Poll::Ready(out),
