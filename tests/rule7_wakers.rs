@@ -327,7 +327,9 @@ fn a_blocking_call_nested_in_another_keeps_the_outer_wake() {
                     return Poll::Ready(got);
                 }
                 // Once the nested receive waits, wake the outer call, then send what
-                // the nested one waits for.
+                // the nested one waits for. The only public sign that a receiver is
+                // queued is the channel's `Debug` (`waiting_receivers`, src/chan.rs):
+                // renaming that field would leave this loop spinning into the timeout.
                 let (waker, tx) = (cx.waker().clone(), tx.clone());
                 helper = Some(std::thread::spawn(move || {
                     while !format!("{tx:?}").contains("waiting_receivers: 1") {
