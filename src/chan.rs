@@ -106,6 +106,24 @@ pub(crate) enum SendOp<T> {
     Done,
 }
 
+impl<T> SendOp<T> {
+    /// Moves the value out of a send that still holds it, once the lock is held and the
+    /// value's place is decided. The value stays in the future until that moment, so
+    /// it moves once, from the future to its place (a 64-byte value used to be copied
+    /// through each frame on the way), and a panic before then leaves it with the
+    /// future, which drops it outside the lock.
+    #[inline(always)]
+    fn take(&mut self) -> T {
+        match mem::replace(self, SendOp::Done) {
+            SendOp::Start(value) => value,
+            _ => unreachable!("a send's value moves once"),
+        }
+    }
+}
+
+/// The buffer is full and no receiver waits: the send must wait, or fail if it may not.
+struct NoRoom;
+
 /// Where a receive future stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RecvOp {
@@ -228,12 +246,12 @@ impl<T> State<T> {
     /// The fast path of a send, small enough to inline into every caller: room in the
     /// buffer and no receiver waiting (which would need the value handed to it).
     #[inline]
-    fn buffer(&mut self, value: T, cap: usize) -> Result<(), T> {
+    fn buffer(&mut self, op: &mut SendOp<T>, cap: usize) -> bool {
         if !self.closed && self.recvq.is_empty() && self.buf.len() < cap {
-            self.buf.push_back(value);
-            return Ok(());
+            self.buf.push_back(op.take());
+            return true;
         }
-        Err(value)
+        false
     }
 
     /// The fast path of a receive: a buffered value and no sender waiting (whose value
@@ -293,19 +311,19 @@ impl<T> State<T> {
         self.recvq.pop_ready_evicting(&mut self.evicted)
     }
 
-    /// Go's `chansend` without parking: hand `value` to the receiver that has waited
-    /// longest, or buffer it. The caller has checked that the channel is open.
+    /// Go's `chansend` without parking: hand the value of `op` to the receiver that has
+    /// waited longest, or buffer it. The caller has checked that the channel is open.
     #[inline(always)]
-    fn give(&mut self, value: T, cap: usize) -> Result<Option<Waker>, T> {
+    fn give(&mut self, op: &mut SendOp<T>, cap: usize) -> Result<Option<Waker>, NoRoom> {
         if let Some(receiver) = self.pop_receiver() {
-            self.handed.push((receiver.ticket, value));
+            self.handed.push((receiver.ticket, op.take()));
             return Ok(receiver.waker);
         }
         if self.buf.len() < cap {
-            self.buf.push_back(value);
+            self.buf.push_back(op.take());
             return Ok(None);
         }
-        Err(value)
+        Err(NoRoom)
     }
 
     /// A receiver that was handed `value` is gone before returning it: the value goes to
@@ -372,23 +390,28 @@ impl<T> Chan<T> {
         if !self.summary().send_ready(self.cap) {
             return Err(TrySendError::Full(value));
         }
+        let mut op = SendOp::Start(value);
         let mut s = self.lock();
-        match s.buffer(value, self.cap) {
-            Ok(()) => Ok(()),
-            Err(value) => self.try_send_locked(s, value),
+        if s.buffer(&mut op, self.cap) {
+            return Ok(());
         }
+        self.try_send_locked(s, op)
     }
 
-    fn try_send_locked(&self, mut s: Locked<'_, T>, value: T) -> Result<(), TrySendError<T>> {
+    fn try_send_locked(
+        &self,
+        mut s: Locked<'_, T>,
+        mut op: SendOp<T>,
+    ) -> Result<(), TrySendError<T>> {
         if s.closed {
-            return Err(TrySendError::Closed(value));
+            return Err(TrySendError::Closed(op.take()));
         }
-        match s.give(value, self.cap) {
+        match s.give(&mut op, self.cap) {
             Ok(waker) => {
                 s.wake_and_release(waker);
                 Ok(())
             }
-            Err(value) => Err(TrySendError::Full(value)),
+            Err(NoRoom) => Err(TrySendError::Full(op.take())),
         }
     }
 
@@ -398,13 +421,13 @@ impl<T> Chan<T> {
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        match mem::replace(op, SendOp::Done) {
-            SendOp::Start(value) => {
+        match *op {
+            SendOp::Start(_) => {
                 let mut s = self.lock();
-                match s.buffer(value, self.cap) {
-                    Ok(()) => Poll::Ready(Ok(())),
-                    Err(value) => self.send_locked(s, value, op, cx),
+                if s.buffer(op, self.cap) {
+                    return Poll::Ready(Ok(()));
                 }
+                self.send_locked(s, op, cx)
             }
             SendOp::Waiting(ticket) => self.poll_waiting_send(ticket, op, cx),
             SendOp::Done => Poll::Pending,
@@ -415,21 +438,22 @@ impl<T> Chan<T> {
     fn send_locked(
         &self,
         mut s: Locked<'_, T>,
-        value: T,
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
         if s.closed {
-            return Poll::Ready(Err(SendError(value)));
+            return Poll::Ready(Err(SendError(op.take())));
         }
-        match s.give(value, self.cap) {
+        match s.give(op, self.cap) {
             Ok(waker) => {
                 s.wake_and_release(waker);
                 Poll::Ready(Ok(()))
             }
-            Err(value) => {
+            Err(NoRoom) => {
                 let ticket = s.ticket();
-                s.sendq.push(ticket, cx.waker().clone(), None, value);
+                let waker = cx.waker().clone();
+                let value = op.take();
+                s.sendq.push(ticket, waker, None, value);
                 *op = SendOp::Waiting(ticket);
                 Poll::Pending
             }
@@ -443,6 +467,8 @@ impl<T> Chan<T> {
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
+        // Done unless we find the waiter still queued (the op holds no value to drop).
+        *op = SendOp::Done;
         if self.is_served(ticket) {
             return Poll::Ready(Ok(()));
         }
