@@ -344,7 +344,17 @@ impl<T> State<T> {
         Some(self.evicted.swap_remove(i))
     }
 
+    #[inline]
     fn take_handed(&mut self, ticket: Ticket) -> Option<T> {
+        // Almost always the one handed value is ours: pop it without a search.
+        if self.handed.last().is_some_and(|(t, _)| *t == ticket) {
+            return self.handed.pop().map(|(_, value)| value);
+        }
+        self.take_handed_searching(ticket)
+    }
+
+    #[cold]
+    fn take_handed_searching(&mut self, ticket: Ticket) -> Option<T> {
         let i = self.handed.iter().position(|(t, _)| *t == ticket)?;
         Some(self.handed.swap_remove(i).1)
     }
