@@ -514,3 +514,46 @@ fn values_dropped_outside_the_lock() {
         drop((tx, tx2, tx3, rx3, tx4));
     });
 }
+
+/// A waker whose `clone` panics, as a buggy executor's might.
+fn waker_that_panics_on_clone() -> std::task::Waker {
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+    fn clone(_: *const ()) -> RawWaker {
+        panic!("this waker cannot be cloned");
+    }
+    fn noop(_: *const ()) {}
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+    // SAFETY: every function of the vtable ignores the data pointer.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+}
+
+/// A send that must wait clones the task's waker with the channel locked. If that
+/// clone panics, the value is still the future's, and is dropped with it after the
+/// lock is released (its `Drop` inspects the channel, which would hang if the lock
+/// were still held), and the channel is left as it was.
+#[test]
+fn a_panicking_waker_clone_drops_the_value_outside_the_lock() {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    thread_timeout(SECS, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = bounded::<UsesChannel>(0);
+        let value = UsesChannel {
+            probe: tx.clone(),
+            drops: drops.clone(),
+        };
+        let waker = waker_that_panics_on_clone();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut send = pin!(tx.send(value));
+            let _ = send
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(&waker));
+        }));
+        assert!(outcome.is_err(), "the waker's clone did not panic");
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "the value was not dropped once");
+        let shown = format!("{rx:?}");
+        assert!(shown.contains("waiting_senders: 0"), "{shown}");
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
+    });
+}
