@@ -551,7 +551,11 @@ fn a_panicking_waker_clone_drops_the_value_outside_the_lock() {
                 .poll(&mut std::task::Context::from_waker(&waker));
         }));
         assert!(outcome.is_err(), "the waker's clone did not panic");
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "the value was not dropped once");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the value was not dropped once"
+        );
         let shown = format!("{rx:?}");
         assert!(shown.contains("waiting_senders: 0"), "{shown}");
         assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
