@@ -3,12 +3,14 @@
 //! # Where values live
 //!
 //! A value is always owned by exactly one of four places, and moves between them only
-//! under the channel's lock:
+//! under the channel's lock, or through the ring while its gate is open:
 //!
 //! 1. the sending future, until its first poll;
-//! 2. the channel: its ring buffer `buf`, or the `sendq` waiter of a sender that is
-//!    waiting to deliver it, or `handed`, where a value given to a particular waiting
-//!    receiver sits until that receiver's future collects it;
+//! 2. the channel: its buffer (the [`Ring`] of most bounded channels, and `buf`, which is
+//!    the whole buffer of the others and holds only values given back in front of the
+//!    ring), or the `sendq` waiter of a sender that is waiting to deliver it, or
+//!    `handed`, where a value given to a particular waiting receiver sits until that
+//!    receiver's future collects it;
 //! 3. the receiving future, once it has collected it;
 //! 4. nobody: it was dropped with the channel or with a cancelled send.
 //!
@@ -16,6 +18,16 @@
 //! a receiver waiting moves the value into `handed` under that receiver's ticket and
 //! completes at once; a receive that finds a sender waiting takes the value out of the
 //! sender's waiter and completes it. A waiting future holds nothing but its ticket.
+//!
+//! # The ring's gate
+//!
+//! A send or a receive on a bounded channel first tries the ring without the lock
+//! (`src/ring.rs`). That is only sound while nobody waits, so taking the lock closes the
+//! ring's gate, which stops every such attempt, and releasing it opens the gate again
+//! only when no waiter is queued, nothing was given back, the channel is open and the
+//! ring is neither full nor empty. While the gate is closed the ring is just the buffer
+//! the lock guards, as `buf` is, and everything below holds as written; a fast
+//! operation that won its slot just before the gate closed is waited for, slot by slot.
 //!
 //! # Why a dropped future loses or duplicates nothing
 //!
@@ -34,9 +46,9 @@
 //!
 //! # Invariants (under the lock)
 //!
-//! - Unless the channel is closed, `recvq` holds a claimable waiter only while `buf` is
-//!   empty and `sendq` has no claimable waiter, and `sendq` holds one only while `buf`
-//!   is full. (A select may have a send and a receive waiter on one channel at once;
+//! - Unless the channel is closed, `recvq` holds a claimable waiter only while the
+//!   buffer is empty and `sendq` has no claimable waiter, and `sendq` holds one only
+//!   while the buffer is full. (A select may have a send and a receive waiter on one channel at once;
 //!   it never pairs them, and stale waiters of a select whose claim is lost are only
 //!   stepped over.)
 //! - After close, `recvq` is empty and nothing new is queued; `sendq` waiters stay
@@ -54,6 +66,7 @@ use std::ops::{Deref, DerefMut};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
+use crate::ring::{Blocked, Ring};
 use crate::sync::{lock, Arc, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::waiter::{CaseClaim, Claim, Ticket, WaitQueue, Waiter};
 
@@ -69,6 +82,11 @@ pub(crate) struct Chan<T> {
     /// whose ticket is at most this knows, without the lock, that its value is gone
     /// and it is done: a woken sender skips retaking the lock.
     served: AtomicU64,
+    /// The buffer of a bounded channel, which sends and receives use without the lock
+    /// while nobody waits (see `src/ring.rs`); `None` when unbounded, at capacities below
+    /// 8 and for buffers over 64 KiB (see `Ring::fits`), where `State::buf` is the whole
+    /// buffer.
+    ring: Option<Box<Ring<T>>>,
     /// The buffer's capacity; `usize::MAX` when unbounded.
     cap: usize,
     bounded: bool,
@@ -80,7 +98,8 @@ pub(crate) struct Chan<T> {
 /// Everything the lock guards.
 struct State<T> {
     /// Buffered values, oldest first. Grows as it fills, so a huge capacity costs
-    /// nothing up front.
+    /// nothing up front. With a ring, only values given back by cancelled receives,
+    /// which come before everything in the ring.
     buf: VecDeque<T>,
     /// Senders waiting for room or for a receiver, each holding its value.
     sendq: WaitQueue<T>,
@@ -132,10 +151,11 @@ pub(crate) enum RecvOp {
     Done,
 }
 
-/// What the lock-free fast paths may know of the state: the buffer's length, whether
+/// What the lock-free fast paths may know of the state: the length of `buf`, whether
 /// the channel is closed, and whether either queue holds waiters. It is exact as of the
 /// last release of the lock, so a decision taken from it is one the locked code could
-/// have taken at that moment.
+/// have taken at that moment. A channel with a ring asks the ring instead, which counts
+/// itself: its summary's length is only what was given back in front of it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Summary(usize);
 
@@ -184,6 +204,8 @@ impl Summary {
 struct Locked<'a, T> {
     state: MutexGuard<'a, State<T>>,
     summary: &'a AtomicUsize,
+    /// Gated while the lock is held.
+    ring: Option<&'a Ring<T>>,
 }
 
 impl<T> Deref for Locked<'_, T> {
@@ -204,6 +226,12 @@ impl<T> Drop for Locked<'_, T> {
     #[inline]
     fn drop(&mut self) {
         // Still under the lock: the summary never runs ahead of the state.
+        if let Some(ring) = self.ring {
+            let s = &self.state;
+            if !s.closed && s.sendq.is_empty() && s.recvq.is_empty() && s.buf.is_empty() {
+                ring.open_gate_if_worth_it();
+            }
+        }
         self.summary
             .store(Summary::of(&self.state).0, Ordering::Release);
     }
@@ -229,6 +257,101 @@ impl<T> Locked<'_, T> {
     }
 }
 
+impl<T> Locked<'_, T> {
+    /// How many values are buffered.
+    #[inline(always)]
+    fn buf_len(&self) -> usize {
+        self.state.buf.len() + self.ring.map_or(0, Ring::len_gated)
+    }
+
+    /// Buffers a value behind every other; the caller has checked that there is room.
+    #[inline(always)]
+    fn buf_push_back(&mut self, value: T) {
+        match self.ring {
+            Some(ring) => ring.push_gated(value),
+            None => self.state.buf.push_back(value),
+        }
+    }
+
+    /// The oldest buffered value.
+    #[inline(always)]
+    fn buf_pop_front(&mut self) -> Option<T> {
+        match self.state.buf.pop_front() {
+            None => self.ring.and_then(Ring::pop_gated),
+            value => value,
+        }
+    }
+
+    /// The fast path of a send, small enough to inline into every caller: room in the
+    /// buffer and no receiver waiting (which would need the value handed to it).
+    #[inline]
+    fn buffer(&mut self, op: &mut SendOp<T>, cap: usize) -> bool {
+        if !self.closed && self.recvq.is_empty() && self.buf_len() < cap {
+            self.buf_push_back(op.take());
+            return true;
+        }
+        false
+    }
+
+    /// The fast path of a receive: a buffered value and no sender waiting (whose value
+    /// would have to move into the freed slot).
+    #[inline]
+    fn unbuffer(&mut self) -> Option<T> {
+        if self.sendq.is_empty() {
+            return self.buf_pop_front();
+        }
+        None
+    }
+
+    /// Go's `chanrecv` without parking: the oldest buffered value, whose slot goes to the
+    /// first waiting sender (Go's `recv`), or straight from a waiting sender. Returns the
+    /// sender to wake with the value.
+    #[inline(always)]
+    fn take(&mut self, cap: usize, served: &AtomicU64) -> Option<(T, Option<Waker>)> {
+        if let Some(value) = self.buf_pop_front() {
+            let mut waker = None;
+            if !self.closed && self.buf_len() < cap {
+                if let Some(sender) = self.state.pop_sender(served) {
+                    self.buf_push_back(sender.value);
+                    waker = sender.waker;
+                }
+            }
+            return Some((value, waker));
+        }
+        if self.closed {
+            return None;
+        }
+        let sender = self.pop_sender(served)?;
+        Some((sender.value, sender.waker))
+    }
+
+    /// Go's `chansend` without parking: hand the value of `op` to the receiver that has
+    /// waited longest, or buffer it. The caller has checked that the channel is open.
+    #[inline(always)]
+    fn give(&mut self, op: &mut SendOp<T>, cap: usize) -> Result<Option<Waker>, NoRoom> {
+        if let Some(receiver) = self.pop_receiver() {
+            self.handed.push((receiver.ticket, op.take()));
+            return Ok(receiver.waker);
+        }
+        if self.buf_len() < cap {
+            self.buf_push_back(op.take());
+            return Ok(None);
+        }
+        Err(NoRoom)
+    }
+
+    /// A receiver that was handed `value` is gone before returning it: the value goes to
+    /// the next waiting receiver, or back to the head of the channel.
+    fn give_back(&mut self, value: T) -> Option<Waker> {
+        if let Some(receiver) = self.pop_receiver() {
+            self.handed.push((receiver.ticket, value));
+            return receiver.waker;
+        }
+        self.buf.push_front(value);
+        None
+    }
+}
+
 /// Points a waiter at `new`; returns the waker it replaced, to be dropped after the lock.
 fn rewake<V>(waiter: &mut Waiter<V>, new: &Waker) -> Option<Waker> {
     match &waiter.waker {
@@ -241,49 +364,6 @@ impl<T> State<T> {
     fn ticket(&mut self) -> Ticket {
         self.next_ticket += 1;
         Ticket(self.next_ticket)
-    }
-
-    /// The fast path of a send, small enough to inline into every caller: room in the
-    /// buffer and no receiver waiting (which would need the value handed to it).
-    #[inline]
-    fn buffer(&mut self, op: &mut SendOp<T>, cap: usize) -> bool {
-        if !self.closed && self.recvq.is_empty() && self.buf.len() < cap {
-            self.buf.push_back(op.take());
-            return true;
-        }
-        false
-    }
-
-    /// The fast path of a receive: a buffered value and no sender waiting (whose value
-    /// would have to move into the freed slot).
-    #[inline]
-    fn unbuffer(&mut self) -> Option<T> {
-        if self.sendq.is_empty() {
-            return self.buf.pop_front();
-        }
-        None
-    }
-
-    /// Go's `chanrecv` without parking: the oldest buffered value, whose slot goes to the
-    /// first waiting sender (Go's `recv`), or straight from a waiting sender. Returns the
-    /// sender to wake with the value.
-    #[inline(always)]
-    fn take(&mut self, cap: usize, served: &AtomicU64) -> Option<(T, Option<Waker>)> {
-        if let Some(value) = self.buf.pop_front() {
-            let mut waker = None;
-            if !self.closed && self.buf.len() < cap {
-                if let Some(sender) = self.pop_sender(served) {
-                    self.buf.push_back(sender.value);
-                    waker = sender.waker;
-                }
-            }
-            return Some((value, waker));
-        }
-        if self.closed {
-            return None;
-        }
-        let sender = self.pop_sender(served)?;
-        Some((sender.value, sender.waker))
     }
 
     /// Dequeues the sender that has waited longest, for a receive that takes its value,
@@ -309,32 +389,6 @@ impl<T> State<T> {
     #[inline]
     fn pop_receiver(&mut self) -> Option<Waiter<()>> {
         self.recvq.pop_ready_evicting(&mut self.evicted)
-    }
-
-    /// Go's `chansend` without parking: hand the value of `op` to the receiver that has
-    /// waited longest, or buffer it. The caller has checked that the channel is open.
-    #[inline(always)]
-    fn give(&mut self, op: &mut SendOp<T>, cap: usize) -> Result<Option<Waker>, NoRoom> {
-        if let Some(receiver) = self.pop_receiver() {
-            self.handed.push((receiver.ticket, op.take()));
-            return Ok(receiver.waker);
-        }
-        if self.buf.len() < cap {
-            self.buf.push_back(op.take());
-            return Ok(None);
-        }
-        Err(NoRoom)
-    }
-
-    /// A receiver that was handed `value` is gone before returning it: the value goes to
-    /// the next waiting receiver, or back to the head of the channel.
-    fn give_back(&mut self, value: T) -> Option<Waker> {
-        if let Some(receiver) = self.pop_receiver() {
-            self.handed.push((receiver.ticket, value));
-            return receiver.waker;
-        }
-        self.buf.push_front(value);
-        None
     }
 
     /// A select withdrawing a stale waiter that a peer evicted takes it back.
@@ -374,6 +428,10 @@ impl<T> Chan<T> {
                 closed: false,
                 next_ticket: 0,
             }),
+            ring: match cap {
+                Some(cap) if Ring::<T>::fits(cap) => Some(Box::new(Ring::new(cap))),
+                _ => None,
+            },
             cap: cap.unwrap_or(usize::MAX),
             bounded: cap.is_some(),
             senders: AtomicUsize::new(1),
@@ -381,12 +439,25 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Takes the lock, and gates the ring so that the state it guards is the whole truth.
     #[inline]
     fn lock(&self) -> Locked<'_, T> {
-        Locked {
+        self.lock_with(self.ring.as_deref())
+    }
+
+    /// [`Self::lock`] for the hot paths, which pass the ring (or `None`) as they found
+    /// it: once inlined, a channel without a ring tests for it only once.
+    #[inline(always)]
+    fn lock_with<'a>(&'a self, ring: Option<&'a Ring<T>>) -> Locked<'a, T> {
+        let locked = Locked {
             state: lock(&self.state),
             summary: &self.summary,
+            ring,
+        };
+        if let Some(ring) = ring {
+            ring.close_gate();
         }
+        locked
     }
 
     fn summary(&self) -> Summary {
@@ -397,11 +468,26 @@ impl<T> Chan<T> {
 
     #[inline]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        if !self.summary().send_ready(self.cap) {
-            return Err(TrySendError::Full(value));
-        }
         let mut op = SendOp::Start(value);
-        let mut s = self.lock();
+        match self.ring.as_deref() {
+            None if !self.summary().send_ready(self.cap) => Err(TrySendError::Full(op.take())),
+            None => self.try_send_start(None, op),
+            Some(ring) => match ring.try_push(|| op.take()) {
+                Ok(()) => Ok(()),
+                // Ungated: nobody waits and the channel is open, so full is the answer.
+                Err(Blocked::Now) => Err(TrySendError::Full(op.take())),
+                Err(Blocked::Gated) => self.try_send_start(Some(ring), op),
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn try_send_start(
+        &self,
+        ring: Option<&Ring<T>>,
+        mut op: SendOp<T>,
+    ) -> Result<(), TrySendError<T>> {
+        let mut s = self.lock_with(ring);
         if s.buffer(&mut op, self.cap) {
             return Ok(());
         }
@@ -432,16 +518,31 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
         match *op {
-            SendOp::Start(_) => {
-                let mut s = self.lock();
-                if s.buffer(op, self.cap) {
-                    return Poll::Ready(Ok(()));
-                }
-                self.send_locked(s, op, cx)
-            }
+            SendOp::Start(_) => match self.ring.as_deref() {
+                None => self.send_start(None, op, cx),
+                Some(ring) => match ring.try_push(|| op.take()) {
+                    Ok(()) => Poll::Ready(Ok(())),
+                    Err(_) => self.send_start(Some(ring), op, cx),
+                },
+            },
             SendOp::Waiting(ticket) => self.poll_waiting_send(ticket, op, cx),
             SendOp::Done => Poll::Pending,
         }
+    }
+
+    /// A send's first poll, under the lock.
+    #[inline(always)]
+    fn send_start(
+        &self,
+        ring: Option<&Ring<T>>,
+        op: &mut SendOp<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        let mut s = self.lock_with(ring);
+        if s.buffer(op, self.cap) {
+            return Poll::Ready(Ok(()));
+        }
+        self.send_locked(s, op, cx)
     }
 
     /// A send's first poll, the lock held, past the fast path.
@@ -538,10 +639,21 @@ impl<T> Chan<T> {
 
     #[inline]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        if !self.summary().recv_ready() {
-            return Err(TryRecvError::Empty);
+        match self.ring.as_deref() {
+            None if !self.summary().recv_ready() => Err(TryRecvError::Empty),
+            None => self.try_recv_start(None),
+            Some(ring) => match ring.try_pop() {
+                Ok(value) => Ok(value),
+                // Ungated: nobody waits and the channel is open, so empty is the answer.
+                Err(Blocked::Now) => Err(TryRecvError::Empty),
+                Err(Blocked::Gated) => self.try_recv_start(Some(ring)),
+            },
         }
-        let mut s = self.lock();
+    }
+
+    #[inline(always)]
+    fn try_recv_start(&self, ring: Option<&Ring<T>>) -> Result<T, TryRecvError> {
+        let mut s = self.lock_with(ring);
         match s.unbuffer() {
             Some(value) => Ok(value),
             None => self.recv_locked(s),
@@ -566,15 +678,32 @@ impl<T> Chan<T> {
         op: &mut RecvOp,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
-        if *op == RecvOp::Done {
-            return Poll::Pending;
+        match (*op, self.ring.as_deref()) {
+            (RecvOp::Done, _) => Poll::Pending,
+            (RecvOp::Start, None) => self.recv_start(None, op, cx),
+            (RecvOp::Start, Some(ring)) => match ring.try_pop() {
+                Ok(value) => {
+                    *op = RecvOp::Done;
+                    Poll::Ready(Ok(value))
+                }
+                Err(_) => self.recv_start(Some(ring), op, cx),
+            },
+            (RecvOp::Waiting(_), _) => self.recv_slow(self.lock(), op, cx),
         }
-        let mut s = self.lock();
-        if *op == RecvOp::Start {
-            if let Some(value) = s.unbuffer() {
-                *op = RecvOp::Done;
-                return Poll::Ready(Ok(value));
-            }
+    }
+
+    /// A receive's first poll, under the lock.
+    #[inline(always)]
+    fn recv_start(
+        &self,
+        ring: Option<&Ring<T>>,
+        op: &mut RecvOp,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, RecvError>> {
+        let mut s = self.lock_with(ring);
+        if let Some(value) = s.unbuffer() {
+            *op = RecvOp::Done;
+            return Poll::Ready(Ok(value));
         }
         self.recv_slow(s, op, cx)
     }
@@ -684,7 +813,8 @@ impl<T> Chan<T> {
     pub(crate) fn disconnect_receivers(&self) {
         self.close();
         let mut s = self.lock();
-        let buf = mem::take(&mut s.buf);
+        let mut buf = mem::take(&mut s.buf);
+        buf.extend(std::iter::from_fn(|| s.ring.and_then(Ring::pop_gated)));
         let handed = mem::take(&mut s.handed);
         drop(s);
         drop((buf, handed));
@@ -701,7 +831,7 @@ impl<T> Chan<T> {
         waker: &Waker,
     ) -> Option<Ticket> {
         let mut s = self.lock();
-        if !s.buf.is_empty() || s.closed || s.sendq.has_ready(Some(claim)) {
+        if s.buf_len() != 0 || s.closed || s.sendq.has_ready(Some(claim)) {
             return None;
         }
         let ticket = s.ticket();
@@ -722,7 +852,7 @@ impl<T> Chan<T> {
         value: T,
     ) -> Result<Ticket, T> {
         let mut s = self.lock();
-        if s.closed || s.buf.len() < self.cap || s.recvq.has_ready(Some(claim)) {
+        if s.closed || s.buf_len() < self.cap || s.recvq.has_ready(Some(claim)) {
             return Err(value);
         }
         let ticket = s.ticket();
@@ -794,7 +924,8 @@ impl<T> Chan<T> {
     // ----- observers -----
 
     pub(crate) fn len(&self) -> usize {
-        self.summary().len()
+        // The summary counts what the lock keeps; the ring counts itself.
+        self.summary().len() + self.ring.as_ref().map_or(0, |ring| ring.len())
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -814,7 +945,7 @@ impl<T> fmt::Debug for Chan<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.lock();
         f.debug_struct("Chan")
-            .field("len", &s.buf.len())
+            .field("len", &s.buf_len())
             .field("capacity", &self.capacity())
             .field("closed", &s.closed)
             .field("waiting_senders", &s.sendq.len())

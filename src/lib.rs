@@ -106,8 +106,9 @@
 //! # Crate layout
 //!
 //! The channel's state and every move of a value live in one module (`chan`); the
-//! waiter queues and the select claim in `waiter`; futures, streams and blocking calls
-//! are thin shells over them.
+//! waiter queues and the select claim in `waiter`; the buffer that bounded channels
+//! share without the lock while nobody waits in `ring`; futures, streams and blocking
+//! calls are thin shells over them.
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![deny(unsafe_code)]
@@ -118,6 +119,7 @@ mod channel;
 mod error;
 mod future;
 mod lock;
+mod ring;
 mod select;
 mod stream;
 mod sync;

@@ -30,8 +30,8 @@
 //! pauses without those yields made that select fan-in 3 to 5 times slower at
 //! capacity 1 (2 channels: about 3.5 to 12 µs per message).
 //!
-//! This is one of the crate's two homes for `unsafe` code (the other is
-//! `src/select/arena.rs`). Under `cfg(loom)` the same lock is built on
+//! This is one of the crate's three homes for `unsafe` code (the others are
+//! `src/ring.rs` and `src/select/arena.rs`). Under `cfg(loom)` the same lock is built on
 //! loom's atomics and `UnsafeCell`, and the models at the end of this file check that no
 //! two holders ever touch the value at once and that each sees the last one's writes.
 //! (The channel models in `tests/loom.rs` run on loom's own mutex, see `src/sync.rs`.)

@@ -248,3 +248,108 @@ fn a_peer_evicts_the_stale_waiter_of_a_select_another_peer_completed() {
         assert!(won.try_recv().is_err() && lost.try_recv().is_err());
     });
 }
+
+// ----- the ring (every bounded channel has one under loom) -----
+
+#[test]
+fn a_value_given_back_goes_before_the_ring() {
+    model(|| {
+        let (tx, rx) = bounded(1);
+        let mut recv = rx.recv();
+        assert!(poll_once(&mut recv).is_pending()); // queued; the ring is gated
+        let sender = thread::spawn(move || {
+            tx.send_blocking(1).unwrap(); // handed to the queued receive, or buffered
+            tx.send_blocking(2).unwrap();
+        });
+        // Dropped before or after it was handed 1: then 1 comes back ahead of the ring.
+        drop(recv);
+        assert_eq!(rx.recv_blocking(), Ok(1));
+        assert_eq!(rx.recv_blocking(), Ok(2));
+        sender.join().unwrap();
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// Counts drops, so a model can check that a value is dropped exactly once.
+struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_fast_send_races_the_last_receiver_leaving() {
+    model(|| {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (tx, rx) = bounded(2);
+        let value = Counted(drops.clone());
+        // Either the send lands in the ring before the receiver leaves (and the ring is
+        // drained when it does) or it fails and hands the value back.
+        let sender = thread::spawn(move || tx.try_send(value).map_err(|e| e.into_inner()));
+        drop(rx);
+        let back = sender.join().unwrap();
+        drop(back);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn fast_and_gated_receives_share_the_ring() {
+    model(|| {
+        let (tx, rx) = bounded(2);
+        let rx2 = rx.clone();
+        tx.try_send(1).unwrap(); // the ring holds 1, ungated
+        let other = thread::spawn(move || rx2.recv_blocking().unwrap());
+        let sender = thread::spawn(move || tx.send_blocking(2).unwrap());
+        let mine = rx.recv_blocking().unwrap();
+        let theirs = other.join().unwrap();
+        sender.join().unwrap();
+        // Each value is received once; which receive gets which is the race.
+        let mut got = [mine, theirs];
+        got.sort();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+#[test]
+fn unbounded_buffer_races_close() {
+    model(|| {
+        let (tx, rx) = gochan::unbounded();
+        let closer = tx.clone();
+        let sender = thread::spawn(move || tx.try_send(5));
+        let receiver = thread::spawn(move || rx.recv_blocking().ok());
+        closer.close();
+        let sent = sender.join().unwrap();
+        let got = receiver.join().unwrap();
+        match sent {
+            Ok(()) => assert_eq!(got, Some(5)),
+            Err(e) => {
+                assert_eq!(e.into_inner(), 5);
+                assert_eq!(got, None);
+            }
+        }
+    });
+}
+
+#[test]
+fn a_waiting_sender_keeps_the_slot_a_receive_frees() {
+    model(|| {
+        let (tx, rx) = bounded(1);
+        tx.try_send(1).unwrap(); // the ring is full
+        let mut second = tx.send(2);
+        assert!(poll_once(&mut second).is_pending()); // queued in sendq
+        let receiver = thread::spawn(move || {
+            let first = rx.recv_blocking().unwrap();
+            (first, rx)
+        });
+        // Whether or not the receive has run, the slot it frees is the waiting
+        // sender's (Go's rule), so a newcomer never gets in ahead of 2.
+        assert!(tx.try_send(3).is_err());
+        let (first, rx) = receiver.join().unwrap();
+        assert_eq!(first, 1);
+        assert_eq!(poll_once(&mut second), Poll::Ready(Ok(())));
+        assert_eq!(rx.try_recv(), Ok(2));
+    });
+}

@@ -11,8 +11,9 @@
 //! trait object; the list keeps only thin pointers to those headers, so its type does
 //! not depend on the cases' types and the thread can keep it.
 //!
-//! This is the crate's second and last home for `unsafe` (the first is the spin lock
-//! in `src/lock.rs`). The invariants every block relies on:
+//! This is one of the crate's three homes for `unsafe` (the others are the spin lock
+//! in `src/lock.rs` and the buffer ring in `src/ring.rs`). The invariants every block
+//! relies on:
 //!
 //! - **Chunks never move.** A chunk is a boxed slice that is never resized; moving the
 //!   arena or its store moves a `Box`, not the memory, so a pointer into a chunk stays
