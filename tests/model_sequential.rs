@@ -329,7 +329,7 @@ fn run(cap: Option<usize>, seed: u64, steps: usize) {
 fn random_sequences_match_the_model() {
     thread_timeout(60, || {
         let base = Rng::from_clock("model").next_u64();
-        for cap in [Some(0), Some(1), Some(2), Some(5), None] {
+        for cap in [Some(0), Some(1), Some(2), Some(5), Some(8), Some(13), None] {
             for k in 0..60u64 {
                 run(cap, base.wrapping_add(k), 400);
             }

@@ -11,7 +11,7 @@ use std::task::Poll;
 use common::*;
 use gochan::{bounded, RecvError, SendError, TryRecvError, TrySendError};
 
-const CAPS: [Option<usize>; 4] = [Some(0), Some(1), Some(4), None];
+const CAPS: [Option<usize>; 5] = [Some(0), Some(1), Some(4), Some(8), None];
 
 #[test]
 fn close_returns_true_once() {

@@ -14,7 +14,7 @@ use std::task::Poll;
 use common::*;
 use gochan::{bounded, unbounded, RecvError, SendError, TryRecvError, TrySendError};
 
-const CAPS: [Option<usize>; 4] = [Some(0), Some(1), Some(4), None];
+const CAPS: [Option<usize>; 5] = [Some(0), Some(1), Some(4), Some(8), None];
 
 #[test]
 fn counts_track_clones_and_drops() {
