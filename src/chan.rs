@@ -643,7 +643,7 @@ impl<T> Chan<T> {
             None if !self.summary().recv_ready() => Err(TryRecvError::Empty),
             None => self.try_recv_start(None),
             Some(ring) => match ring.try_pop() {
-                Ok(value) => Ok(value),
+                Ok(popped) => Ok(popped.take()),
                 // Ungated: nobody waits and the channel is open, so empty is the answer.
                 Err(Blocked::Now) => Err(TryRecvError::Empty),
                 Err(Blocked::Gated) => self.try_recv_start(Some(ring)),
@@ -682,9 +682,9 @@ impl<T> Chan<T> {
             (RecvOp::Done, _) => Poll::Pending,
             (RecvOp::Start, None) => self.recv_start(None, op, cx),
             (RecvOp::Start, Some(ring)) => match ring.try_pop() {
-                Ok(value) => {
+                Ok(popped) => {
                     *op = RecvOp::Done;
-                    Poll::Ready(Ok(value))
+                    Poll::Ready(Ok(popped.take()))
                 }
                 Err(_) => self.recv_start(Some(ring), op, cx),
             },

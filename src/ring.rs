@@ -53,6 +53,27 @@ struct Slot<T> {
     value: cell::Cell<MaybeUninit<T>>,
 }
 
+/// A slot a fast receive has won; its value is taken with [`Popped::take`], at once
+/// (until then the slot stays claimed, and a lock holder that needs it waits).
+#[must_use = "a won slot must be taken, or it stays claimed"]
+pub(crate) struct Popped<'a, T> {
+    slot: &'a Slot<T>,
+    /// The stamp that frees the slot for the push one lap on.
+    free: u64,
+}
+
+impl<T> Popped<'_, T> {
+    #[inline(always)]
+    pub(crate) fn take(self) -> T {
+        // SAFETY: `try_pop` won the swap at this slot's position while its stamp said
+        // it holds the value pushed there, which makes this the value's only reader; the
+        // Acquire load of the stamp saw the push's write.
+        let value = unsafe { self.slot.value.read().assume_init() };
+        self.slot.stamp.store(self.free, Ordering::Release);
+        value
+    }
+}
+
 /// Keeps `head` and `tail` off each other's cache line (and off the channel's lock).
 #[repr(align(128))]
 struct Padded(AtomicU64);
@@ -167,9 +188,13 @@ impl<T> Ring<T> {
         }
     }
 
-    /// A receive without the lock.
+    /// A receive without the lock: wins the slot of the oldest value, which the caller
+    /// takes at once with [`Popped::take`]. The value is not moved here so that it moves
+    /// once, from the slot to where the caller returns it: returned through this
+    /// function's `Result`, a 64-byte value was copied through the stack four times,
+    /// which made current-thread rows at capacity 64 with 64-byte values 40% slower.
     #[inline]
-    pub(crate) fn try_pop(&self) -> Result<T, Blocked> {
+    pub(crate) fn try_pop(&self) -> Result<Popped<'_, T>, Blocked> {
         let mut spins = 0u32;
         loop {
             let head = self.head.0.load(Ordering::Relaxed);
@@ -186,13 +211,10 @@ impl<T> Ring<T> {
                     .compare_exchange_weak(head, next, Ordering::SeqCst, Ordering::Relaxed)
                     .is_ok()
                 {
-                    // SAFETY: winning the swap at `head` while the stamp said the slot holds
-                    // the value pushed at `head` makes this pop its only reader; the
-                    // Acquire load of the stamp saw the push's write.
-                    let value = unsafe { slot.value.read().assume_init() };
-                    slot.stamp
-                        .store(head.wrapping_add(self.one_lap), Ordering::Release);
-                    return Ok(value);
+                    return Ok(Popped {
+                        slot,
+                        free: head.wrapping_add(self.one_lap),
+                    });
                 }
             } else if stamp == head {
                 // Nothing pushed here yet: empty, unless a push is under way.
