@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use gochan::{bounded, RecvError, Select, SendError, TryRecvError};
+use gochan::{bounded, Receiver, RecvError, Select, SendError, Sender, TryRecvError};
 use loom::thread;
 
 /// Explores every interleaving with up to three preemptions: enough for the races
@@ -60,26 +60,30 @@ fn buffered_full_and_empty_wake_each_other() {
     });
 }
 
+/// A send and a receive race `close`: the value is received exactly when the send
+/// succeeded (nothing is lost, nothing is duplicated), and a failed send hands it back.
+fn close_race(
+    (tx, rx): (Sender<i32>, Receiver<i32>),
+    send: impl FnOnce(Sender<i32>) -> Result<(), i32> + Send + 'static,
+) {
+    let closer = tx.clone();
+    let sender = thread::spawn(move || send(tx));
+    let receiver = thread::spawn(move || rx.recv_blocking().ok());
+    closer.close();
+    let sent = sender.join().unwrap();
+    let got = receiver.join().unwrap();
+    match sent {
+        Ok(()) => assert_eq!(got, Some(5)),
+        Err(v) => {
+            assert_eq!(v, 5);
+            assert_eq!(got, None);
+        }
+    }
+}
+
 #[test]
 fn close_races_send_and_recv() {
-    model(|| {
-        let (tx, rx) = bounded(1);
-        let closer = tx.clone();
-        let sender = thread::spawn(move || tx.send_blocking(5));
-        let receiver = thread::spawn(move || rx.recv_blocking().ok());
-        closer.close();
-        let sent = sender.join().unwrap();
-        let got = receiver.join().unwrap();
-        // The value is received exactly when the send succeeded: nothing is lost,
-        // nothing is duplicated, and a failed send hands it back.
-        match sent {
-            Ok(()) => assert_eq!(got, Some(5)),
-            Err(SendError(v)) => {
-                assert_eq!(v, 5);
-                assert_eq!(got, None);
-            }
-        }
-    });
+    model(|| close_race(bounded(1), |tx| tx.send_blocking(5).map_err(|e| e.0)));
 }
 
 #[test]
@@ -316,20 +320,9 @@ fn fast_and_gated_receives_share_the_ring() {
 #[test]
 fn unbounded_buffer_races_close() {
     model(|| {
-        let (tx, rx) = gochan::unbounded();
-        let closer = tx.clone();
-        let sender = thread::spawn(move || tx.try_send(5));
-        let receiver = thread::spawn(move || rx.recv_blocking().ok());
-        closer.close();
-        let sent = sender.join().unwrap();
-        let got = receiver.join().unwrap();
-        match sent {
-            Ok(()) => assert_eq!(got, Some(5)),
-            Err(e) => {
-                assert_eq!(e.into_inner(), 5);
-                assert_eq!(got, None);
-            }
-        }
+        close_race(gochan::unbounded(), |tx| {
+            tx.try_send(5).map_err(|e| e.into_inner())
+        })
     });
 }
 
