@@ -185,3 +185,77 @@ async fn buffered_mpmc_exactly_once() {
     })
     .await;
 }
+
+/// Threads that mix the lock-free operations of a ring buffer (`try_send`, `try_recv`)
+/// with ones that wait (`send_blocking`, `recv_blocking`), so the ring's gate closes and
+/// opens under real concurrency: every value is received exactly once.
+#[test]
+fn fast_and_waiting_operations_on_a_ring_lose_and_duplicate_nothing() {
+    thread_timeout(SECS, || {
+        const PRODUCERS: u64 = 4;
+        const PER: u64 = 20_000;
+        for cap in [8usize, 64] {
+            let (tx, rx) = bounded::<u64>(cap);
+            let producers: Vec<_> = (0..PRODUCERS)
+                .map(|p| {
+                    let tx = tx.clone();
+                    std::thread::spawn(move || {
+                        for i in 0..PER {
+                            let v = p * PER + i;
+                            if i % 3 == 0 {
+                                tx.send_blocking(v).unwrap();
+                            } else {
+                                let mut v = v;
+                                loop {
+                                    match tx.try_send(v) {
+                                        Ok(()) => break,
+                                        Err(TrySendError::Full(back)) => {
+                                            v = back;
+                                            std::thread::yield_now();
+                                        }
+                                        Err(e) => panic!("{e:?}"),
+                                    }
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
+            drop(tx);
+            let consumers: Vec<_> = (0..4)
+                .map(|c| {
+                    let rx = rx.clone();
+                    std::thread::spawn(move || {
+                        let mut got = Vec::new();
+                        loop {
+                            if c % 2 == 0 {
+                                match rx.recv_blocking() {
+                                    Ok(v) => got.push(v),
+                                    Err(_) => return got,
+                                }
+                            } else {
+                                match rx.try_recv() {
+                                    Ok(v) => got.push(v),
+                                    Err(TryRecvError::Empty) => std::thread::yield_now(),
+                                    Err(TryRecvError::Closed) => return got,
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
+            drop(rx);
+            for p in producers {
+                p.join().unwrap();
+            }
+            let mut all: Vec<u64> = consumers
+                .into_iter()
+                .flat_map(|c| c.join().unwrap())
+                .collect();
+            all.sort_unstable();
+            let expected: Vec<u64> = (0..PRODUCERS * PER).collect();
+            assert_eq!(all.len(), expected.len(), "cap {cap}: count");
+            assert!(all == expected, "cap {cap}: every value exactly once");
+        }
+    });
+}
