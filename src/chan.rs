@@ -201,14 +201,16 @@ impl Summary {
 }
 
 /// The channel's lock, held. Releasing it publishes the new [`Summary`].
-struct Locked<'a, T> {
+/// `RING` is `false` only where the channel is known to have no ring, so that the
+/// compiler drops every ring check from those copies of the code.
+struct Locked<'a, T, const RING: bool = true> {
     state: MutexGuard<'a, State<T>>,
     summary: &'a AtomicUsize,
     /// Gated while the lock is held.
     ring: Option<&'a Ring<T>>,
 }
 
-impl<T> Deref for Locked<'_, T> {
+impl<T, const RING: bool> Deref for Locked<'_, T, RING> {
     type Target = State<T>;
 
     fn deref(&self) -> &State<T> {
@@ -216,17 +218,29 @@ impl<T> Deref for Locked<'_, T> {
     }
 }
 
-impl<T> DerefMut for Locked<'_, T> {
+impl<T, const RING: bool> DerefMut for Locked<'_, T, RING> {
     fn deref_mut(&mut self) -> &mut State<T> {
         &mut self.state
     }
 }
 
-impl<T> Drop for Locked<'_, T> {
+impl<'a, T, const RING: bool> Locked<'a, T, RING> {
+    /// The ring, unless this copy of the code is for channels without one.
+    #[inline(always)]
+    fn ring(&self) -> Option<&'a Ring<T>> {
+        if RING {
+            self.ring
+        } else {
+            None
+        }
+    }
+}
+
+impl<T, const RING: bool> Drop for Locked<'_, T, RING> {
     #[inline]
     fn drop(&mut self) {
         // Still under the lock: the summary never runs ahead of the state.
-        if let Some(ring) = self.ring {
+        if let Some(ring) = self.ring() {
             let s = &self.state;
             if !s.closed && s.sendq.is_empty() && s.recvq.is_empty() && s.buf.is_empty() {
                 ring.open_gate_if_worth_it();
@@ -237,7 +251,7 @@ impl<T> Drop for Locked<'_, T> {
     }
 }
 
-impl<T> Locked<'_, T> {
+impl<T, const RING: bool> Locked<'_, T, RING> {
     /// Wakes the waiter a verb just completed, then releases the lock; the waker is
     /// dropped only after, so no task can be dropped (and run a future's `Drop`, which
     /// may lock this channel) while we hold the lock.
@@ -257,17 +271,17 @@ impl<T> Locked<'_, T> {
     }
 }
 
-impl<T> Locked<'_, T> {
+impl<T, const RING: bool> Locked<'_, T, RING> {
     /// How many values are buffered.
     #[inline(always)]
     fn buf_len(&self) -> usize {
-        self.state.buf.len() + self.ring.map_or(0, Ring::len_gated)
+        self.state.buf.len() + self.ring().map_or(0, Ring::len_gated)
     }
 
     /// Buffers a value behind every other; the caller has checked that there is room.
     #[inline(always)]
     fn buf_push_back(&mut self, value: T) {
-        match self.ring {
+        match self.ring() {
             Some(ring) => ring.push_gated(value),
             None => self.state.buf.push_back(value),
         }
@@ -277,7 +291,7 @@ impl<T> Locked<'_, T> {
     #[inline(always)]
     fn buf_pop_front(&mut self) -> Option<T> {
         match self.state.buf.pop_front() {
-            None => self.ring.and_then(Ring::pop_gated),
+            None => self.ring().and_then(Ring::pop_gated),
             value => value,
         }
     }
@@ -442,13 +456,13 @@ impl<T> Chan<T> {
     /// Takes the lock, and gates the ring so that the state it guards is the whole truth.
     #[inline]
     fn lock(&self) -> Locked<'_, T> {
-        self.lock_with(self.ring.as_deref())
+        self.lock_with::<true>(self.ring.as_deref())
     }
 
     /// [`Self::lock`] for the hot paths, which pass the ring (or `None`) as they found
     /// it: once inlined, a channel without a ring tests for it only once.
     #[inline(always)]
-    fn lock_with<'a>(&'a self, ring: Option<&'a Ring<T>>) -> Locked<'a, T> {
+    fn lock_with<'a, const RING: bool>(&'a self, ring: Option<&'a Ring<T>>) -> Locked<'a, T, RING> {
         let locked = Locked {
             state: lock(&self.state),
             summary: &self.summary,
@@ -471,32 +485,32 @@ impl<T> Chan<T> {
         let mut op = SendOp::Start(value);
         match self.ring.as_deref() {
             None if !self.summary().send_ready(self.cap) => Err(TrySendError::Full(op.take())),
-            None => self.try_send_start(None, op),
+            None => self.try_send_start::<false>(None, op),
             Some(ring) => match ring.try_push(|| op.take()) {
                 Ok(()) => Ok(()),
                 // Ungated: nobody waits and the channel is open, so full is the answer.
                 Err(Blocked::Now) => Err(TrySendError::Full(op.take())),
-                Err(Blocked::Gated) => self.try_send_start(Some(ring), op),
+                Err(Blocked::Gated) => self.try_send_start::<true>(Some(ring), op),
             },
         }
     }
 
     #[inline(always)]
-    fn try_send_start(
+    fn try_send_start<const RING: bool>(
         &self,
         ring: Option<&Ring<T>>,
         mut op: SendOp<T>,
     ) -> Result<(), TrySendError<T>> {
-        let mut s = self.lock_with(ring);
+        let mut s = self.lock_with::<RING>(ring);
         if s.buffer(&mut op, self.cap) {
             return Ok(());
         }
         self.try_send_locked(s, op)
     }
 
-    fn try_send_locked(
+    fn try_send_locked<const RING: bool>(
         &self,
-        mut s: Locked<'_, T>,
+        mut s: Locked<'_, T, RING>,
         mut op: SendOp<T>,
     ) -> Result<(), TrySendError<T>> {
         if s.closed {
@@ -519,10 +533,10 @@ impl<T> Chan<T> {
     ) -> Poll<Result<(), SendError<T>>> {
         match *op {
             SendOp::Start(_) => match self.ring.as_deref() {
-                None => self.send_start(None, op, cx),
+                None => self.send_start::<false>(None, op, cx),
                 Some(ring) => match ring.try_push(|| op.take()) {
                     Ok(()) => Poll::Ready(Ok(())),
-                    Err(_) => self.send_start(Some(ring), op, cx),
+                    Err(_) => self.send_start::<true>(Some(ring), op, cx),
                 },
             },
             SendOp::Waiting(ticket) => self.poll_waiting_send(ticket, op, cx),
@@ -532,13 +546,13 @@ impl<T> Chan<T> {
 
     /// A send's first poll, under the lock.
     #[inline(always)]
-    fn send_start(
+    fn send_start<const RING: bool>(
         &self,
         ring: Option<&Ring<T>>,
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
-        let mut s = self.lock_with(ring);
+        let mut s = self.lock_with::<RING>(ring);
         if s.buffer(op, self.cap) {
             return Poll::Ready(Ok(()));
         }
@@ -546,9 +560,9 @@ impl<T> Chan<T> {
     }
 
     /// A send's first poll, the lock held, past the fast path.
-    fn send_locked(
+    fn send_locked<const RING: bool>(
         &self,
-        mut s: Locked<'_, T>,
+        mut s: Locked<'_, T, RING>,
         op: &mut SendOp<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
@@ -641,19 +655,19 @@ impl<T> Chan<T> {
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         match self.ring.as_deref() {
             None if !self.summary().recv_ready() => Err(TryRecvError::Empty),
-            None => self.try_recv_start(None),
+            None => self.try_recv_start::<false>(None),
             Some(ring) => match ring.try_pop() {
                 Ok(popped) => Ok(popped.take()),
                 // Ungated: nobody waits and the channel is open, so empty is the answer.
                 Err(Blocked::Now) => Err(TryRecvError::Empty),
-                Err(Blocked::Gated) => self.try_recv_start(Some(ring)),
+                Err(Blocked::Gated) => self.try_recv_start::<true>(Some(ring)),
             },
         }
     }
 
     #[inline(always)]
-    fn try_recv_start(&self, ring: Option<&Ring<T>>) -> Result<T, TryRecvError> {
-        let mut s = self.lock_with(ring);
+    fn try_recv_start<const RING: bool>(&self, ring: Option<&Ring<T>>) -> Result<T, TryRecvError> {
+        let mut s = self.lock_with::<RING>(ring);
         match s.unbuffer() {
             Some(value) => Ok(value),
             None => self.recv_locked(s),
@@ -661,7 +675,7 @@ impl<T> Chan<T> {
     }
 
     /// Receives without waiting from the state `s` holds, then releases the lock.
-    fn recv_locked(&self, mut s: Locked<'_, T>) -> Result<T, TryRecvError> {
+    fn recv_locked<const RING: bool>(&self, mut s: Locked<'_, T, RING>) -> Result<T, TryRecvError> {
         match s.take(self.cap, &self.served) {
             Some((value, waker)) => {
                 s.wake_and_release(waker);
@@ -680,27 +694,28 @@ impl<T> Chan<T> {
     ) -> Poll<Result<T, RecvError>> {
         match (*op, self.ring.as_deref()) {
             (RecvOp::Done, _) => Poll::Pending,
-            (RecvOp::Start, None) => self.recv_start(None, op, cx),
+            (RecvOp::Start, None) => self.recv_start::<false>(None, op, cx),
             (RecvOp::Start, Some(ring)) => match ring.try_pop() {
                 Ok(popped) => {
                     *op = RecvOp::Done;
                     Poll::Ready(Ok(popped.take()))
                 }
-                Err(_) => self.recv_start(Some(ring), op, cx),
+                Err(_) => self.recv_start::<true>(Some(ring), op, cx),
             },
-            (RecvOp::Waiting(_), _) => self.recv_slow(self.lock(), op, cx),
+            (RecvOp::Waiting(_), None) => self.recv_slow(self.lock_with::<false>(None), op, cx),
+            (RecvOp::Waiting(_), ring) => self.recv_slow(self.lock_with::<true>(ring), op, cx),
         }
     }
 
     /// A receive's first poll, under the lock.
     #[inline(always)]
-    fn recv_start(
+    fn recv_start<const RING: bool>(
         &self,
         ring: Option<&Ring<T>>,
         op: &mut RecvOp,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
-        let mut s = self.lock_with(ring);
+        let mut s = self.lock_with::<RING>(ring);
         if let Some(value) = s.unbuffer() {
             *op = RecvOp::Done;
             return Poll::Ready(Ok(value));
@@ -709,9 +724,9 @@ impl<T> Chan<T> {
     }
 
     /// The rest of a receive's poll, the lock held.
-    fn recv_slow(
+    fn recv_slow<const RING: bool>(
         &self,
-        mut s: Locked<'_, T>,
+        mut s: Locked<'_, T, RING>,
         op: &mut RecvOp,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
