@@ -48,9 +48,9 @@
 //!
 //! - Unless the channel is closed, `recvq` holds a claimable waiter only while the
 //!   buffer is empty and `sendq` has no claimable waiter, and `sendq` holds one only
-//!   while the buffer is full. (A select may have a send and a receive waiter on one channel at once;
-//!   it never pairs them, and stale waiters of a select whose claim is lost are only
-//!   stepped over.)
+//!   while the buffer is full. (A select may have a send and a receive waiter on one
+//!   channel at once; it never pairs them, and stale waiters of a select whose claim is
+//!   lost are only stepped over.)
 //! - After close, `recvq` is empty and nothing new is queued; `sendq` waiters stay
 //!   until their futures collect their values, and no receive takes from them.
 //! - No value is dropped and no waker is dropped under the lock, so no `Drop` of a
@@ -224,18 +224,6 @@ impl<T, const RING: bool> DerefMut for Locked<'_, T, RING> {
     }
 }
 
-impl<'a, T, const RING: bool> Locked<'a, T, RING> {
-    /// The ring, unless this copy of the code is for channels without one.
-    #[inline(always)]
-    fn ring(&self) -> Option<&'a Ring<T>> {
-        if RING {
-            self.ring
-        } else {
-            None
-        }
-    }
-}
-
 impl<T, const RING: bool> Drop for Locked<'_, T, RING> {
     #[inline]
     fn drop(&mut self) {
@@ -251,7 +239,17 @@ impl<T, const RING: bool> Drop for Locked<'_, T, RING> {
     }
 }
 
-impl<T, const RING: bool> Locked<'_, T, RING> {
+impl<'a, T, const RING: bool> Locked<'a, T, RING> {
+    /// The ring, unless this copy of the code is for channels without one.
+    #[inline(always)]
+    fn ring(&self) -> Option<&'a Ring<T>> {
+        if RING {
+            self.ring
+        } else {
+            None
+        }
+    }
+
     /// Wakes the waiter a verb just completed, then releases the lock; the waker is
     /// dropped only after, so no task can be dropped (and run a future's `Drop`, which
     /// may lock this channel) while we hold the lock.
@@ -269,9 +267,7 @@ impl<T, const RING: bool> Locked<'_, T, RING> {
         drop(self);
         drop(waker);
     }
-}
 
-impl<T, const RING: bool> Locked<'_, T, RING> {
     /// How many values are buffered.
     #[inline(always)]
     fn buf_len(&self) -> usize {
