@@ -8,15 +8,15 @@
 //! 1. the sending future, until its first poll;
 //! 2. the channel: its buffer (the [`Ring`] of most bounded channels, and `buf`, which is
 //!    the whole buffer of the others and holds only values given back in front of the
-//!    ring), or the `sendq` waiter of a sender that is waiting to deliver it, or
-//!    `handed`, where a value given to a particular waiting receiver sits until that
-//!    receiver's future collects it;
+//!    ring), or the `sendq` waiter of a sender that is waiting to deliver it, or the
+//!    `parcel` (then `handed`, if the parcel is full), where a value given to a
+//!    particular waiting receiver sits until that receiver's future collects it;
 //! 3. the receiving future, once it has collected it;
 //! 4. nobody: it was dropped with the channel or with a cancelled send.
 //!
 //! The side that arrives second moves the value, exactly as in Go: a send that finds
-//! a receiver waiting moves the value into `handed` under that receiver's ticket and
-//! completes at once; a receive that finds a sender waiting takes the value out of the
+//! a receiver waiting leaves the value in the parcel under that receiver's ticket and
+//! completes at once (the woken receiver takes it from there without the lock); a receive that finds a sender waiting takes the value out of the
 //! sender's waiter and completes it. A waiting future holds nothing but its ticket.
 //!
 //! # The ring's gate
@@ -38,10 +38,11 @@
 //!   returning it from [`SendFuture::cancel`](crate::SendFuture::cancel)); if the waiter
 //!   is gone, a receiver took the value and the send counts as done. Either way the
 //!   value has exactly one owner.
-//! - A receive future whose ticket has a value in `handed` was woken but never polled
-//!   again: it gives the value back, to the receiver that has now waited longest, or to
-//!   the head of the buffer (at capacity 0 too), where the next receive finds it
-//!   first. That also passes the wake-up on, so no other receiver is stranded.
+//! - A receive future whose ticket has a value in the parcel or in `handed` was woken
+//!   but never polled again: it gives the value back, to the receiver that has now
+//!   waited longest, or to the head of the buffer (at capacity 0 too), where the next
+//!   receive finds it first. That also passes the wake-up on, so no other receiver is
+//!   stranded. (It takes the lock for that; only collecting a value skips it.)
 //! - Any other waiter is simply unlinked.
 //!
 //! # Invariants (under the lock)
@@ -66,7 +67,7 @@ use std::ops::{Deref, DerefMut};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
-use crate::ring::{Blocked, Ring};
+use crate::ring::{Blocked, Parcel, Ring};
 use crate::sync::{lock, Arc, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::waiter::{CaseClaim, Claim, Ticket, WaitQueue, Waiter};
 
@@ -87,6 +88,9 @@ pub(crate) struct Chan<T> {
     /// 8 and for buffers over 64 KiB (see `Ring::fits`), where `State::buf` is the whole
     /// buffer.
     ring: Option<Box<Ring<T>>>,
+    /// Where a send leaves the value it hands to a waiting receiver, which collects it
+    /// without the lock; `State::handed` takes any more while it is full.
+    parcel: Parcel<T>,
     /// The buffer's capacity; `usize::MAX` when unbounded.
     cap: usize,
     bounded: bool,
@@ -105,7 +109,8 @@ struct State<T> {
     sendq: WaitQueue<T>,
     /// Receivers waiting for a value.
     recvq: WaitQueue<()>,
-    /// Values handed to dequeued receivers that have not collected them yet.
+    /// Values handed to dequeued receivers that have not collected them yet, beyond
+    /// the one in `Chan::parcel`.
     handed: Vec<(Ticket, T)>,
     /// Stale select waiters taken off `recvq` by peers (see [`State::pop_receiver`]),
     /// kept until their selects withdraw them, so that their wakers are dropped there,
@@ -205,7 +210,7 @@ impl Summary {
 /// compiler drops every ring check from those copies of the code.
 struct Locked<'a, T, const RING: bool = true> {
     state: MutexGuard<'a, State<T>>,
-    summary: &'a AtomicUsize,
+    chan: &'a Chan<T>,
     /// Gated while the lock is held.
     ring: Option<&'a Ring<T>>,
 }
@@ -234,7 +239,8 @@ impl<T, const RING: bool> Drop for Locked<'_, T, RING> {
                 ring.open_gate_if_worth_it();
             }
         }
-        self.summary
+        self.chan
+            .summary
             .store(Summary::of(&self.state).0, Ordering::Release);
     }
 }
@@ -340,7 +346,7 @@ impl<'a, T, const RING: bool> Locked<'a, T, RING> {
     #[inline(always)]
     fn give(&mut self, op: &mut SendOp<T>, cap: usize) -> Result<Option<Waker>, NoRoom> {
         if let Some(receiver) = self.pop_receiver() {
-            self.handed.push((receiver.ticket, op.take()));
+            self.hand(receiver.ticket, op.take());
             return Ok(receiver.waker);
         }
         if self.buf_len() < cap {
@@ -354,11 +360,32 @@ impl<'a, T, const RING: bool> Locked<'a, T, RING> {
     /// the next waiting receiver, or back to the head of the channel.
     fn give_back(&mut self, value: T) -> Option<Waker> {
         if let Some(receiver) = self.pop_receiver() {
-            self.handed.push((receiver.ticket, value));
+            self.hand(receiver.ticket, value);
             return receiver.waker;
         }
         self.buf.push_front(value);
         None
+    }
+
+    /// Leaves `value` for the dequeued receiver `ticket`: in the parcel if it is free.
+    #[inline(always)]
+    fn hand(&mut self, ticket: Ticket, value: T) {
+        if let Err(value) = self.chan.parcel.put(ticket.0, value) {
+            self.handed.push((ticket, value));
+        }
+    }
+
+    /// The value handed to the receiver `ticket`, if any.
+    #[inline]
+    fn take_handed(&mut self, ticket: Ticket) -> Option<T> {
+        if let Some(value) = self.chan.parcel.take(ticket.0) {
+            return Some(value);
+        }
+        // Almost always the one handed value is ours: pop it without a search.
+        if self.handed.last().is_some_and(|(t, _)| *t == ticket) {
+            return self.handed.pop().map(|(_, value)| value);
+        }
+        self.state.take_handed_searching(ticket)
     }
 }
 
@@ -408,15 +435,6 @@ impl<T> State<T> {
         Some(self.evicted.swap_remove(i))
     }
 
-    #[inline]
-    fn take_handed(&mut self, ticket: Ticket) -> Option<T> {
-        // Almost always the one handed value is ours: pop it without a search.
-        if self.handed.last().is_some_and(|(t, _)| *t == ticket) {
-            return self.handed.pop().map(|(_, value)| value);
-        }
-        self.take_handed_searching(ticket)
-    }
-
     #[cold]
     fn take_handed_searching(&mut self, ticket: Ticket) -> Option<T> {
         let i = self.handed.iter().position(|(t, _)| *t == ticket)?;
@@ -438,6 +456,7 @@ impl<T> Chan<T> {
                 closed: false,
                 next_ticket: 0,
             }),
+            parcel: Parcel::new(),
             ring: match cap {
                 Some(cap) if Ring::<T>::fits(cap) => Some(Box::new(Ring::new(cap))),
                 _ => None,
@@ -461,7 +480,7 @@ impl<T> Chan<T> {
     fn lock_with<'a, const RING: bool>(&'a self, ring: Option<&'a Ring<T>>) -> Locked<'a, T, RING> {
         let locked = Locked {
             state: lock(&self.state),
-            summary: &self.summary,
+            chan: self,
             ring,
         };
         if let Some(ring) = ring {
@@ -698,8 +717,15 @@ impl<T> Chan<T> {
                 }
                 Err(_) => self.recv_start::<true>(Some(ring), op, cx),
             },
-            (RecvOp::Waiting(_), None) => self.recv_slow(self.lock_with::<false>(None), op, cx),
-            (RecvOp::Waiting(_), ring) => self.recv_slow(self.lock_with::<true>(ring), op, cx),
+            (RecvOp::Waiting(ticket), ring) => match self.parcel.take(ticket.0) {
+                // Woken by the send that handed us the value: no lock needed.
+                Some(value) => {
+                    *op = RecvOp::Done;
+                    Poll::Ready(Ok(value))
+                }
+                None if ring.is_none() => self.recv_slow(self.lock_with::<false>(None), op, cx),
+                None => self.recv_slow(self.lock_with::<true>(ring), op, cx),
+            },
         }
     }
 
@@ -826,7 +852,8 @@ impl<T> Chan<T> {
         let mut s = self.lock();
         let mut buf = mem::take(&mut s.buf);
         buf.extend(std::iter::from_fn(|| s.ring.and_then(Ring::pop_gated)));
-        let handed = mem::take(&mut s.handed);
+        let mut handed = mem::take(&mut s.handed);
+        handed.extend(self.parcel.take_any().map(|value| (Ticket(0), value)));
         drop(s);
         drop((buf, handed));
     }
@@ -878,6 +905,9 @@ impl<T> Chan<T> {
     /// A queued receive case won its select's claim: collect what it won. A sender
     /// handed it a value, or `close` chose it.
     pub(crate) fn complete_recv(&self, ticket: Ticket) -> Result<T, RecvError> {
+        if let Some(value) = self.parcel.take(ticket.0) {
+            return Ok(value);
+        }
         let mut s = self.lock();
         if let Some(value) = s.take_handed(ticket) {
             return Ok(value);

@@ -28,6 +28,10 @@
 //! swap can succeed) and waiting for the stamp. The loom models in `tests/loom.rs`
 //! build every bounded channel with a ring and check these races.
 //!
+//! The module also holds the channel's [`Parcel`], a single slot of the same kind
+//! through which a send hands a value to a waiting receiver; its owner word plays the
+//! stamp's part (see its doc, and the loom model `two_hand_offs_share_the_parcel`).
+//!
 //! # Positions and stamps
 //!
 //! A position is `lap | index`: the index of a slot in its low bits, then the `GATE` bit,
@@ -347,6 +351,88 @@ impl<T> Drop for Ring<T> {
             drop(unsafe { slot.value.read().assume_init() });
             head = self.next(head);
         }
+    }
+}
+
+/// The one value a send hands to a particular waiting receiver, kept beside the lock
+/// so that the receiver, once woken, collects it without taking the lock again.
+///
+/// In a rendezvous, half the messages go to a receiver that was already waiting, and
+/// collecting them under the lock was one lock round trip in five. A channel has one
+/// parcel; a second value handed while it is taken goes to the locked `handed` list.
+///
+/// The slot has one writer at a time, the channel's lock holder, which fills it only
+/// while `owner` is `EMPTY`, and one reader, the receive operation whose ticket `owner`
+/// names (tickets are never reused, and an operation is never polled, dropped or
+/// withdrawn concurrently with itself). The reader empties `owner` only after it has
+/// moved the value out.
+pub(crate) struct Parcel<T> {
+    /// `EMPTY`, or the ticket of the receive whose value the slot holds.
+    owner: AtomicU64,
+    value: cell::Cell<MaybeUninit<T>>,
+}
+
+/// No receive's ticket: tickets start at 1.
+const EMPTY: u64 = 0;
+
+// SAFETY: as for `Ring`: the value moves from the sender's thread to the receiver's,
+// and the `owner` protocol gives it to one thread at a time.
+unsafe impl<T: Send> Send for Parcel<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Parcel<T> {}
+
+impl<T> Parcel<T> {
+    pub(crate) fn new() -> Self {
+        Parcel {
+            owner: AtomicU64::new(EMPTY),
+            value: cell::Cell::new(MaybeUninit::uninit()),
+        }
+    }
+
+    /// Leaves `value` for the receive `ticket`, or returns it if the parcel is taken.
+    /// Called with the channel's lock held.
+    #[inline]
+    pub(crate) fn put(&self, ticket: u64, value: T) -> Result<(), T> {
+        debug_assert_ne!(ticket, EMPTY);
+        if self.owner.load(Ordering::Acquire) != EMPTY {
+            return Err(value);
+        }
+        // SAFETY: only lock holders write, and `owner` is EMPTY: the last reader has
+        // moved its value out (its Release store, our Acquire load), and no reader can
+        // start until we name one below.
+        unsafe { self.value.write(MaybeUninit::new(value)) };
+        self.owner.store(ticket, Ordering::Release);
+        Ok(())
+    }
+
+    /// The value left for the receive `ticket`, if it is here. Called by that receive
+    /// only, with or without the lock.
+    #[inline]
+    pub(crate) fn take(&self, ticket: u64) -> Option<T> {
+        if self.owner.load(Ordering::Acquire) != ticket {
+            return None;
+        }
+        // SAFETY: `owner` names our ticket, so the writer is done (its Release store,
+        // our Acquire load) and nobody else reads this value; no writer starts until
+        // we store EMPTY.
+        let value = unsafe { self.value.read().assume_init() };
+        self.owner.store(EMPTY, Ordering::Release);
+        Some(value)
+    }
+
+    /// Whatever value is here, for the last receiver leaving: no receive can be under
+    /// way, since every receive borrows a receiver. Called with the lock held.
+    pub(crate) fn take_any(&self) -> Option<T> {
+        match self.owner.load(Ordering::Acquire) {
+            EMPTY => None,
+            ticket => self.take(ticket),
+        }
+    }
+}
+
+impl<T> Drop for Parcel<T> {
+    fn drop(&mut self) {
+        drop(self.take_any());
     }
 }
 

@@ -346,3 +346,26 @@ fn a_waiting_sender_keeps_the_slot_a_receive_frees() {
         assert_eq!(rx.try_recv(), Ok(2));
     });
 }
+
+/// Two receivers wait on a rendezvous channel and two sends hand them values: the first
+/// goes through the channel's one-value parcel, which its receiver empties without the
+/// lock while the second send looks at it, and the second to the locked list when the
+/// parcel is still full. Each value is received exactly once.
+#[test]
+fn two_hand_offs_share_the_parcel() {
+    model(|| {
+        let (tx, rx) = bounded::<i32>(0);
+        let rx2 = rx.clone();
+        let other = thread::spawn(move || rx2.recv_blocking());
+        let sender = thread::spawn(move || {
+            tx.send_blocking(1).unwrap();
+            tx.send_blocking(2).unwrap();
+        });
+        let mine = rx.recv_blocking().unwrap();
+        let theirs = other.join().unwrap().unwrap();
+        sender.join().unwrap();
+        let mut got = [mine, theirs];
+        got.sort();
+        assert_eq!(got, [1, 2]);
+    });
+}

@@ -238,3 +238,28 @@ fn buffered_values_after_last_receiver_dropped() {
         assert_eq!(drops.load(Ordering::SeqCst), 4);
     });
 }
+
+/// Values handed to waiting receives that never collect them (their futures were
+/// forgotten) belong to nobody who can receive: the last receiver's drop drops them,
+/// once each. Two are handed, so both the first hand-off's slot and the list behind it
+/// are covered.
+#[test]
+fn values_handed_to_forgotten_receives_dropped_with_the_last_receiver() {
+    thread_timeout(SECS, || {
+        for cap in [Some(0), Some(1), Some(8), None] {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let (tx, rx) = make::<DropCounter>(cap);
+            for i in 0..2 {
+                let mut recv = Box::pin(rx.recv());
+                assert!(poll_noop(recv.as_mut()).is_pending(), "cap {cap:?}");
+                tx.try_send(DropCounter::new(i, &drops)).unwrap(); // handed to it
+                std::mem::forget(recv);
+            }
+            assert_eq!(drops.load(Ordering::SeqCst), 0, "cap {cap:?}");
+            drop(rx);
+            assert_eq!(drops.load(Ordering::SeqCst), 2, "cap {cap:?}");
+            drop(tx);
+            assert_eq!(drops.load(Ordering::SeqCst), 2, "cap {cap:?}");
+        }
+    });
+}
