@@ -16,8 +16,9 @@
 //!
 //! The side that arrives second moves the value, exactly as in Go: a send that finds
 //! a receiver waiting leaves the value in the parcel under that receiver's ticket and
-//! completes at once (the woken receiver takes it from there without the lock); a receive that finds a sender waiting takes the value out of the
-//! sender's waiter and completes it. A waiting future holds nothing but its ticket.
+//! completes at once (the woken receiver takes it from there without the lock); a
+//! receive that finds a sender waiting takes the value out of the sender's waiter and
+//! completes it. A waiting future holds nothing but its ticket.
 //!
 //! # The ring's gate
 //!
