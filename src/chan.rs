@@ -853,10 +853,10 @@ impl<T> Chan<T> {
         let mut s = self.lock();
         let mut buf = mem::take(&mut s.buf);
         buf.extend(std::iter::from_fn(|| s.ring.and_then(Ring::pop_gated)));
-        let mut handed = mem::take(&mut s.handed);
-        handed.extend(self.parcel.take_any().map(|value| (Ticket(0), value)));
+        let handed = mem::take(&mut s.handed);
+        let parcel = self.parcel.take_any();
         drop(s);
-        drop((buf, handed));
+        drop((buf, handed, parcel));
     }
 
     // ----- a select's cases -----
