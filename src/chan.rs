@@ -86,7 +86,7 @@ pub(crate) struct Chan<T> {
     served: AtomicU64,
     /// The buffer of a bounded channel, which sends and receives use without the lock
     /// while nobody waits (see `src/ring.rs`); `None` when unbounded, at capacities below
-    /// 8 and for buffers over 64 KiB (see `Ring::fits`), where `State::buf` is the whole
+    /// 8 and for rings over 64 KiB (see `Ring::fits`), where `State::buf` is the whole
     /// buffer.
     ring: Option<Box<Ring<T>>>,
     /// Where a send leaves the value it hands to a waiting receiver, which collects it
