@@ -6,7 +6,8 @@
 //! `try_send` / `try_recv` over a `bounded(64)`: 44-68 ns per message, against 27-29 for
 //! crossbeam-channel's lock-free array). Here, as in crossbeam's array flavour, `head`
 //! and `tail` sit on separate cache lines, and a sender and a receiver meet only in the
-//! slots: each slot carries a stamp saying whose turn it is. Blocking mpmc with 4
+//! slots: each slot carries a stamp saying whose turn it is, and has a cache line to
+//! itself so that neighbouring positions do not meet either. Blocking mpmc with 4
 //! producers and 4 consumers at capacity 64 went from 105 ns per message to 33, against
 //! crossbeam's 32 (`cargo bench --bench compare -- --full --probe=5
 //! threads-scaling-4-pairs-cap-64-usize/gochan`, medians of three alternating rounds).
