@@ -1,18 +1,25 @@
 //! Running the channel's futures to completion on a plain thread.
 //!
 //! The blocking calls are the async ones driven by [`block_on`], so a blocked thread
-//! waits in the very same queues as a task and the two mix freely on one channel.
+//! waits in the very same queues as a task and the two mix freely on one channel. The
+//! timed calls use [`block_on_until`], which gives the future back unfinished at the
+//! deadline; the caller then withdraws it (`SendFuture::cancel` and friends), and the
+//! withdrawal, not the clock, decides whether the operation happened, so a value that
+//! lands as the deadline passes is never lost.
 //!
 //! Under loom the same `block_on` runs, on loom's threads and atomics, with its timed
 //! spin reduced to one look: the channel models in `tests/loom.rs` that block drive
-//! this parker, and the models at the end of this file check its protocol alone.
+//! this parker, and the models at the end of this file check its protocol alone. A
+//! model has no clock, so there a deadline passes at the first wait no wake has
+//! already ended, which is the moment the race with a peer is closest.
 
 use std::cell::Cell;
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
 
 #[cfg(loom)]
 use loom::{
@@ -56,12 +63,17 @@ impl Parker {
         self.state.load(Ordering::Acquire) == NOTIFIED
     }
 
-    /// Parks until a wake, then consumes it. Two wakes before the thread looks count as
-    /// one: either way the future is polled again after both. The consuming swap reads
-    /// the last wake in the state's order and acquires from every wake before it (a plain
-    /// store would not acquire from a second wake that landed after our look, whose
-    /// waker's writes the next poll must see).
-    fn wait(&self) {
+    /// Parks until a wake, or until `deadline` passes, then consumes any wake. Two
+    /// wakes before the thread looks count as one: either way the future is polled
+    /// again after both. The consuming swap reads the last wake in the state's order and
+    /// acquires from every wake before it (a plain store would not acquire from a second
+    /// wake that landed after our look, whose waker's writes the next poll must see).
+    ///
+    /// Returns whether a wake ended the wait. A deadline that passes as a wake lands is
+    /// harmless either way: the caller polls once more, or withdraws its future, and
+    /// the channel's lock orders that against the peer.
+    #[cfg(not(loom))]
+    fn wait(&self, deadline: Option<Instant>) -> bool {
         if self
             .state
             .compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire)
@@ -70,10 +82,38 @@ impl Parker {
             // `park` may return without an unpark, or on a stale one: only the state
             // says whether we were woken.
             while self.state.load(Ordering::Acquire) == PARKED {
+                match deadline {
+                    None => thread::park(),
+                    Some(deadline) => {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            break;
+                        }
+                        thread::park_timeout(deadline - now);
+                    }
+                }
+            }
+        }
+        self.state.swap(EMPTY, Ordering::Acquire) == NOTIFIED
+    }
+
+    /// As above; a deadline passes at once unless a wake already landed.
+    #[cfg(loom)]
+    fn wait(&self, deadline: Option<Instant>) -> bool {
+        if deadline.is_some() {
+            return self.state.swap(EMPTY, Ordering::Acquire) == NOTIFIED;
+        }
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire)
+            .is_ok()
+        {
+            while self.state.load(Ordering::Acquire) == PARKED {
                 thread::park();
             }
         }
         self.state.swap(EMPTY, Ordering::Acquire);
+        true
     }
 
     /// Marks the thread woken, and unparks it if it parked.
@@ -126,16 +166,30 @@ thread_local! {
 
 /// Polls `fut` on this thread until it completes, parking between polls.
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
+    match block_on_until(pin!(fut), None) {
+        Some(out) => out,
+        None => unreachable!("a wait without a deadline ends only when woken"),
+    }
+}
+
+/// Polls `fut` on this thread until it completes (`Some`) or `deadline` passes (`None`),
+/// parking between polls. The future is polled at least once, and it is left as the
+/// last poll left it: the caller decides what a timeout means for it.
+pub(crate) fn block_on_until<F: Future + ?Sized>(
+    mut fut: Pin<&mut F>,
+    deadline: Option<Instant>,
+) -> Option<F::Output> {
     let depth = DEPTH.with(|d| d.replace(d.get() + 1));
     PARKER.with(|(parker, waker)| {
         let mut cx = Context::from_waker(waker);
         let out = loop {
             if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-                break out;
+                break Some(out);
             }
-            spin(parker);
-            parker.wait();
+            spin(parker, deadline);
+            if !parker.wait(deadline) && deadline_passed(deadline) {
+                break None;
+            }
         };
         DEPTH.with(|d| d.set(depth));
         if depth > 0 {
@@ -147,13 +201,26 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     })
 }
 
+/// A parker's wait returned without a wake; whether that was the deadline or a
+/// spurious return.
+#[cfg(not(loom))]
+fn deadline_passed(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|deadline| Instant::now() >= deadline)
+}
+
+/// A model's deadline passes at the first wait no wake ended.
+#[cfg(loom)]
+fn deadline_passed(deadline: Option<Instant>) -> bool {
+    deadline.is_some()
+}
+
 /// Watches for a wake a moment before the thread parks. A peer busy on another core
 /// usually completes us within a microsecond or two, far sooner than a park and unpark
 /// would (crossbeam's backoff: spin, then yield).
 #[cfg(not(loom))]
-fn spin(parker: &Parker) {
+fn spin(parker: &Parker, deadline: Option<Instant>) {
     use std::hint::spin_loop;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     /// Rounds of doubling spins (1 + 2 + ... + 32 pauses), then of yielding the core,
     /// before a blocked thread parks: the bounded spin of the blocking calls. A park and
@@ -189,6 +256,9 @@ fn spin(parker: &Parker) {
             continue;
         }
         let start = Instant::now();
+        if deadline.is_some_and(|deadline| start >= deadline) {
+            return;
+        }
         thread::yield_now();
         if start.elapsed() >= SLOW_YIELD {
             slow_yields += 1;
@@ -202,7 +272,7 @@ fn spin(parker: &Parker) {
 /// A model has no clock to time yields by, and a spin only delays the park: one look
 /// stands for it, so the models run the rest of `block_on` as it ships.
 #[cfg(loom)]
-fn spin(parker: &Parker) {
+fn spin(parker: &Parker, _deadline: Option<Instant>) {
     let _ = parker.notified();
 }
 
@@ -221,7 +291,7 @@ mod tests {
             if !parker.notified() {
                 thread::yield_now();
             }
-            parker.wait();
+            parker.wait(None);
             if ready() {
                 return;
             }
@@ -285,7 +355,7 @@ mod tests {
             let ready = flag.load(Relaxed);
             // ...then, still inside that poll, the nested call waits and returns.
             if parker.notified() {
-                parker.wait();
+                parker.wait(None);
             }
             parker.leave_wake();
             if !ready {
