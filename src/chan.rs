@@ -117,6 +117,9 @@ struct State<T> {
     /// kept until their selects withdraw them, so that their wakers are dropped there,
     /// after the lock, like every other waker.
     evicted: Vec<Waiter<()>>,
+    /// Futures of [`Sender::closed`](crate::Sender::closed) waiting for the close. Not
+    /// a waiter queue: they take and give no value, so the ring's gate ignores them.
+    closers: Vec<(Ticket, Waker)>,
     closed: bool,
     next_ticket: u64,
 }
@@ -454,6 +457,7 @@ impl<T> Chan<T> {
                 recvq: WaitQueue::new(),
                 handed: Vec::new(),
                 evicted: Vec::new(),
+                closers: Vec::new(),
                 closed: false,
                 next_ticket: 0,
             }),
@@ -841,6 +845,7 @@ impl<T> Chan<T> {
                 wake.extend(sender.waker.take());
             }
         }
+        wake.extend(s.closers.drain(..).map(|(_, waker)| waker));
         drop(s);
         wake.into_iter().for_each(Waker::wake);
         drop(stale);
@@ -930,8 +935,26 @@ impl<T> Chan<T> {
     /// Takes a receive waiter out of the queue; a value already handed to it is given
     /// back to the channel.
     pub(crate) fn withdraw_recv(&self, ticket: Ticket) {
+        let kept = self.withdraw_recv_with(ticket, false);
+        debug_assert!(kept.is_none());
+    }
+
+    /// Takes a receive waiter out of the queue, and returns a value already handed to
+    /// it instead of giving it back: a timed-out receive that a value reached at the
+    /// deadline still receives it.
+    pub(crate) fn withdraw_recv_keeping(&self, op: &mut RecvOp) -> Option<T> {
+        match mem::replace(op, RecvOp::Done) {
+            RecvOp::Waiting(ticket) => self.withdraw_recv_with(ticket, true),
+            RecvOp::Start | RecvOp::Done => None,
+        }
+    }
+
+    fn withdraw_recv_with(&self, ticket: Ticket, keep: bool) -> Option<T> {
         let mut s = self.lock();
         if let Some(value) = s.take_handed(ticket) {
+            if keep {
+                return Some(value);
+            }
             let waker = s.give_back(value);
             s.wake_and_release(waker);
         } else {
@@ -939,6 +962,7 @@ impl<T> Chan<T> {
             drop(s);
             drop(waiter);
         }
+        None
     }
 
     /// Takes a send waiter out of the queue with its value, if no receiver took it.
@@ -961,6 +985,57 @@ impl<T> Chan<T> {
         let old = s.sendq.get_mut(ticket).and_then(|w| rewake(w, waker));
         drop(s);
         drop(old);
+    }
+
+    // ----- waiting for the close -----
+
+    /// A poll of [`Sender::closed`](crate::Sender::closed): ready once the channel is
+    /// closed; until then one entry in `closers`, its waker replaced on each poll.
+    pub(crate) fn poll_closed(
+        &self,
+        ticket: &mut Option<Ticket>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        if self.is_closed() {
+            // close emptied `closers`, so nothing of ours is left there.
+            *ticket = None;
+            return Poll::Ready(());
+        }
+        let mut s = self.lock();
+        if s.closed {
+            *ticket = None;
+            return Poll::Ready(());
+        }
+        let old = match *ticket {
+            Some(t) => match s.closers.iter_mut().find(|(other, _)| *other == t) {
+                Some((_, waker)) if waker.will_wake(cx.waker()) => None,
+                Some((_, waker)) => Some(mem::replace(waker, cx.waker().clone())),
+                None => unreachable!("a closed future is listed until the close"),
+            },
+            None => {
+                let t = s.ticket();
+                s.closers.push((t, cx.waker().clone()));
+                *ticket = Some(t);
+                None
+            }
+        };
+        drop(s);
+        drop(old);
+        Poll::Pending
+    }
+
+    /// A [`Sender::closed`](crate::Sender::closed) future is dropped before the close.
+    pub(crate) fn cancel_closed(&self, ticket: &mut Option<Ticket>) {
+        if let Some(t) = ticket.take() {
+            let mut s = self.lock();
+            let entry = s
+                .closers
+                .iter()
+                .position(|(other, _)| *other == t)
+                .map(|i| s.closers.swap_remove(i));
+            drop(s);
+            drop(entry);
+        }
     }
 
     // ----- observers -----

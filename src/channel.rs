@@ -1,11 +1,16 @@
 //! The two ends of a channel and the functions that make them.
 
 use std::fmt;
+use std::pin::pin;
+use std::time::{Duration, Instant};
 
-use crate::blocking::block_on;
+use crate::blocking::{block_on, block_on_until};
 use crate::chan::Chan;
-use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
-use crate::future::{RecvFuture, SendFuture};
+use crate::error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+use crate::future::{ClosedFuture, RecvFuture, SendFuture};
+use crate::iter::{Iter, TryIter};
 use crate::stream::{RecvStream, SendSink};
 use crate::sync::{Arc, Ordering};
 
@@ -117,6 +122,79 @@ impl<T> Sender<T> {
         }
     }
 
+    /// Sends `value`, parking the current thread for at most `timeout`: crossbeam's and
+    /// std's `send_timeout`, Go's `select` with a send case and `case <-time.After(d)`.
+    ///
+    /// On [`SendTimeoutError::Timeout`] the value is handed back and no receiver has it
+    /// or ever will; `Ok(())` means one took it, even if that happened just as the time
+    /// ran out. A `timeout` too large to add to the clock waits forever.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gochan::SendTimeoutError;
+    /// let (tx, rx) = gochan::bounded(1);
+    /// assert_eq!(tx.send_timeout(1, Duration::from_millis(10)), Ok(())); // room
+    /// assert_eq!(
+    ///     tx.send_timeout(2, Duration::from_millis(10)),
+    ///     Err(SendTimeoutError::Timeout(2)) // full, and nobody receives
+    /// );
+    /// assert_eq!(rx.recv_blocking(), Ok(1));
+    /// ```
+    pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.send_deadline(value, deadline),
+            None => self.send_blocking(value).map_err(SendTimeoutError::from),
+        }
+    }
+
+    /// Sends `value`, parking the current thread until `deadline` at the latest; see
+    /// [`send_timeout`](Self::send_timeout). A deadline already past still sends if
+    /// that needs no waiting.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = gochan::bounded(0);
+    /// let receiver = std::thread::spawn(move || rx.recv_blocking());
+    /// let deadline = Instant::now() + Duration::from_secs(10);
+    /// assert_eq!(tx.send_deadline("on time", deadline), Ok(()));
+    /// assert_eq!(receiver.join().unwrap(), Ok("on time"));
+    /// ```
+    pub fn send_deadline(&self, value: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        let value = match self.chan.try_send(value) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Closed(value)) => return Err(SendTimeoutError::Closed(value)),
+            Err(TrySendError::Full(value)) => value,
+        };
+        let mut send = pin!(self.send(value));
+        match block_on_until(send.as_mut(), Some(deadline)) {
+            Some(sent) => sent.map_err(SendTimeoutError::from),
+            // Withdrawing, not the clock, decides: a receiver may have taken the value
+            // as the deadline passed, and then it was sent.
+            None => match send.as_mut().cancel() {
+                None => Ok(()),
+                Some(value) if self.is_closed() => Err(SendTimeoutError::Closed(value)),
+                Some(value) => Err(SendTimeoutError::Timeout(value)),
+            },
+        }
+    }
+
+    /// Waits until the channel is closed: by [`close`](Self::close), or because every
+    /// [`Receiver`] is gone, so nothing sent from now on could be received (tokio's
+    /// `Sender::closed`). A producer can `select!` on it to stop early.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = gochan::bounded::<u32>(1);
+    /// let consumer = std::thread::spawn(move || drop(rx)); // nobody will read
+    /// tx.closed().await;
+    /// assert!(tx.try_send(1).is_err());
+    /// consumer.join().unwrap();
+    /// # });
+    /// ```
+    pub fn closed(&self) -> ClosedFuture<'_, T> {
+        ClosedFuture::new(&self.chan)
+    }
+
     /// Closes the channel: Go's `close(ch)`, a broadcast to every waiter.
     ///
     /// Returns `true` if this call closed it, `false` if it was already closed (where
@@ -212,6 +290,99 @@ impl<T> Receiver<T> {
             Err(TryRecvError::Closed) => Err(RecvError),
             Err(TryRecvError::Empty) => block_on(self.recv()),
         }
+    }
+
+    /// Receives a value, parking the current thread for at most `timeout`: crossbeam's
+    /// and std's `recv_timeout`, Go's `select` with a receive case and
+    /// `case <-time.After(d)`.
+    ///
+    /// A value that reaches this receive just as the time runs out is returned, never
+    /// lost. A `timeout` too large to add to the clock waits forever.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gochan::RecvTimeoutError;
+    /// let (tx, rx) = gochan::bounded(1);
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(10)), Err(RecvTimeoutError::Timeout));
+    /// tx.try_send(5).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(10)), Ok(5));
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(10)), Err(RecvTimeoutError::Closed));
+    /// ```
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.recv_deadline(deadline),
+            None => self.recv_blocking().map_err(RecvTimeoutError::from),
+        }
+    }
+
+    /// Receives a value, parking the current thread until `deadline` at the latest; see
+    /// [`recv_timeout`](Self::recv_timeout). A deadline already past still receives a
+    /// value that is ready.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = gochan::bounded(0);
+    /// std::thread::spawn(move || tx.send_blocking(42));
+    /// let deadline = Instant::now() + Duration::from_secs(10);
+    /// assert_eq!(rx.recv_deadline(deadline), Ok(42));
+    /// ```
+    pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        match self.chan.try_recv() {
+            Ok(value) => return Ok(value),
+            Err(TryRecvError::Closed) => return Err(RecvTimeoutError::Closed),
+            Err(TryRecvError::Empty) => {}
+        }
+        let mut recv = pin!(self.recv());
+        match block_on_until(recv.as_mut(), Some(deadline)) {
+            Some(received) => received.map_err(RecvTimeoutError::from),
+            // A value handed over as the deadline passed is ours, not given back; and
+            // a channel closed meanwhile says so.
+            None => match recv.as_mut().withdraw() {
+                Some(value) => Ok(value),
+                None => match self.chan.try_recv() {
+                    Ok(value) => Ok(value),
+                    Err(TryRecvError::Closed) => Err(RecvTimeoutError::Closed),
+                    Err(TryRecvError::Empty) => Err(RecvTimeoutError::Timeout),
+                },
+            },
+        }
+    }
+
+    /// A blocking iterator over every value until the channel is closed and drained:
+    /// Go's `for v := range ch` for a plain thread. Each `next` is a
+    /// [`recv_blocking`](Self::recv_blocking).
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(2);
+    /// std::thread::spawn(move || {
+    ///     for i in 1..=4 {
+    ///         tx.send_blocking(i).unwrap();
+    ///     } // dropping tx closes the channel and ends the loop below
+    /// });
+    /// let mut sum = 0;
+    /// for v in rx.iter() {
+    ///     sum += v;
+    /// }
+    /// assert_eq!(sum, 10);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter::new(self)
+    }
+
+    /// An iterator over the values ready now, ending at the first `try_recv` that
+    /// finds none (or the close). It never waits.
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::unbounded();
+    /// for i in 0..3 {
+    ///     tx.try_send(i).unwrap();
+    /// }
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 1, 2]);
+    /// assert_eq!(rx.try_iter().next(), None); // empty, though still open
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter::new(self)
     }
 
     /// Waits for a value, then appends it and every value ready right after it, up to

@@ -1,4 +1,4 @@
-//! The futures of one send and one receive.
+//! The futures of one send, one receive, and of waiting for the close.
 
 use std::fmt;
 use std::future::Future;
@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use crate::chan::{Chan, RecvOp, SendOp};
 use crate::error::{RecvError, SendError};
+use crate::waiter::Ticket;
 
 /// The future of [`Sender::send`](crate::Sender::send): Go's `ch <- v`.
 ///
@@ -108,6 +109,15 @@ impl<'a, T> RecvFuture<'a, T> {
     }
 }
 
+impl<T> RecvFuture<'_, T> {
+    /// Withdraws the receive, returning a value already handed to it rather than
+    /// giving it back (a timed-out blocking receive still gets it).
+    pub(crate) fn withdraw(self: Pin<&mut Self>) -> Option<T> {
+        let this = self.get_mut();
+        this.chan.withdraw_recv_keeping(&mut this.op)
+    }
+}
+
 impl<T> Future for RecvFuture<'_, T> {
     type Output = Result<T, RecvError>;
 
@@ -129,6 +139,47 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvFuture")
             .field("state", &self.op)
+            .finish()
+    }
+}
+
+/// The future of [`Sender::closed`](crate::Sender::closed): completes once the channel
+/// is closed, by [`Sender::close`](crate::Sender::close), by the last receiver leaving,
+/// or by the last sender leaving.
+///
+/// It holds no value, so dropping it at any point loses nothing; once complete, it
+/// stays complete.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ClosedFuture<'a, T> {
+    chan: &'a Chan<T>,
+    ticket: Option<Ticket>,
+}
+
+impl<'a, T> ClosedFuture<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+        ClosedFuture { chan, ticket: None }
+    }
+}
+
+impl<T> Future for ClosedFuture<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.chan.poll_closed(&mut this.ticket, cx)
+    }
+}
+
+impl<T> Drop for ClosedFuture<'_, T> {
+    fn drop(&mut self) {
+        self.chan.cancel_closed(&mut self.ticket);
+    }
+}
+
+impl<T> fmt::Debug for ClosedFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClosedFuture")
+            .field("waiting", &self.ticket.is_some())
             .finish()
     }
 }

@@ -97,6 +97,30 @@
 //! calling thread in the same queues the futures use. Use them from plain threads,
 //! never from inside an async task.
 //!
+//! The calls crossbeam-channel and `std::sync::mpsc` users reach for are here under
+//! the same names: [`Receiver::recv_timeout`] and [`recv_deadline`](Receiver::recv_deadline),
+//! [`Sender::send_timeout`] and [`send_deadline`](Sender::send_deadline) (a timed-out
+//! send hands its value back, and no receiver ever sees it), [`Select::wait_timeout`],
+//! and [`Receiver::iter`] with `for v in &rx`, Go's `for v := range ch` for a thread.
+//! A deadline that passes just as a value changes hands loses nothing: the operation
+//! either happened, and says so, or did not.
+//!
+//! ```
+//! use std::time::Duration;
+//! let (tx, rx) = gochan::bounded(0);
+//! let worker = std::thread::spawn(move || {
+//!     for job in &rx {
+//!         println!("working on {job}");
+//!     } // ends when every sender is gone
+//! });
+//! for job in 0..3 {
+//!     // A rendezvous: waits until the worker takes the job, for at most a second.
+//!     tx.send_timeout(job, Duration::from_secs(1)).unwrap();
+//! }
+//! drop(tx);
+//! worker.join().unwrap();
+//! ```
+//!
 //! A blocked thread does not park at once: it spins for a moment, then yields its core
 //! up to 256 times (about a tenth of a millisecond when no other thread wants the
 //! core), because a peer on another core usually answers sooner than a park and an
@@ -118,6 +142,7 @@ mod chan;
 mod channel;
 mod error;
 mod future;
+mod iter;
 mod lock;
 mod ring;
 mod select;
@@ -126,8 +151,11 @@ mod sync;
 mod waiter;
 
 pub use channel::{bounded, unbounded, Receiver, Sender};
-pub use error::{RecvError, SendError, TryRecvError, TrySendError};
-pub use future::{RecvFuture, SendFuture};
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+pub use future::{ClosedFuture, RecvFuture, SendFuture};
+pub use iter::{IntoIter, Iter, TryIter};
 pub use select::Select;
 pub use stream::{RecvStream, SendSink};
 

@@ -369,3 +369,76 @@ fn two_hand_offs_share_the_parcel() {
         assert_eq!(got, [1, 2]);
     });
 }
+
+// ---------------------------------------------------------------- timed waits
+//
+// A model has no clock: a timed wait's deadline passes at the first wait no wake has
+// ended (see `src/blocking.rs`), so loom runs the withdrawal against every point of a
+// peer's hand-off. Whatever the clock says, the withdrawal decides.
+
+/// A timed send and a timed receive race on one channel: the send succeeded exactly
+/// when its value was received or is still buffered, and a timed-out send's value
+/// came back and is nowhere else.
+fn timed_race(cap: usize) {
+    model(move || {
+        use gochan::{RecvTimeoutError, SendTimeoutError};
+        let (tx, rx) = bounded(cap);
+        let long = std::time::Duration::from_secs(1);
+        let sender = thread::spawn(move || match tx.send_timeout(5, long) {
+            Ok(()) => None,
+            Err(SendTimeoutError::Timeout(v)) => Some(v),
+            Err(SendTimeoutError::Closed(_)) => unreachable!("the receiver outlives us"),
+        });
+        let got = match rx.recv_timeout(long) {
+            Ok(v) => Some(v),
+            // Closed: the sender timed out and left.
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Closed) => None,
+        };
+        let back = sender.join().unwrap();
+        let left = rx.try_recv().ok();
+        match back {
+            None => assert_eq!(
+                [got, left].iter().flatten().collect::<Vec<_>>(),
+                [&5],
+                "sent: received once, or buffered"
+            ),
+            Some(v) => {
+                assert_eq!(v, 5);
+                assert_eq!((got, left), (None, None), "handed back, so nowhere else");
+            }
+        }
+    });
+}
+
+#[test]
+fn a_timed_send_and_receive_race_at_capacity_0() {
+    timed_race(0);
+}
+
+#[test]
+fn a_timed_send_and_receive_race_at_capacity_1() {
+    timed_race(1);
+}
+
+/// A timed select whose send case a timed receive may take as the deadline passes:
+/// the send case succeeded exactly when the receiver got the value.
+#[test]
+fn a_timed_select_takes_effect_exactly_when_its_peer_saw_it() {
+    model(|| {
+        let (tx, rx) = bounded::<i32>(0);
+        let (_other_tx, other_rx) = bounded::<i32>(0);
+        let long = std::time::Duration::from_secs(1);
+        let receiver = thread::spawn(move || rx.recv_timeout(long).ok());
+        let chosen = Select::new()
+            .send(&tx, 8, |res| res.is_ok())
+            .recv(&other_rx, |_| false)
+            .wait_timeout(long);
+        let got = receiver.join().unwrap();
+        match chosen {
+            Some(true) => assert_eq!(got, Some(8)),
+            // The send case failed because the receiver had timed out and left,
+            // closing the channel; or the select timed out first.
+            Some(false) | None => assert_eq!(got, None),
+        }
+    });
+}

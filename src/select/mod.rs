@@ -53,10 +53,11 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use self::arena::CaseArena;
 pub use self::case::{Case, CaseKind, FutureCase, RecvCase, SendCase, TakeOutput};
-use crate::blocking::block_on;
+use crate::blocking::{block_on, block_on_until};
 use crate::channel::{Receiver, Sender};
 use crate::error::{RecvError, SendError};
 use crate::sync::Arc;
@@ -239,6 +240,26 @@ impl Selector {
             cases.get(i).withdraw();
         }
         self.queued = false;
+    }
+
+    /// The select gives up waiting (a timed wait's deadline passed): no case may take
+    /// effect from now on. Returns the case that took effect before that, if one did;
+    /// unlike [`abandon`](Self::abandon), which gives such a case's value back, the
+    /// caller collects it, so a case that won as the time ran out is not undone.
+    pub fn withdraw<L: CaseList + ?Sized>(&mut self, cases: &mut L) -> Option<usize> {
+        if self.done {
+            return None;
+        }
+        if self.queued {
+            if let Some(claim) = self.claim.clone() {
+                if let Err(won) = claim.pause() {
+                    return Some(self.finish(cases, won));
+                }
+            }
+            self.withdraw_all(cases);
+        }
+        self.done = true;
+        None
     }
 
     /// The select is dropped: no case may take effect from now on.
@@ -675,6 +696,47 @@ impl<'a, R> Select<'a, R> {
     /// ```
     pub fn wait(self) -> R {
         block_on(self)
+    }
+
+    /// Blocks the current thread until a case completes or `timeout` passes: Go's
+    /// `select` with a `case <-time.After(timeout)`. `None` means the time ran out and
+    /// no case took effect (the values of send cases are dropped, as for any unchosen
+    /// case); a case that completes just as it runs out is returned, never undone.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, rx) = gochan::bounded::<u32>(0);
+    /// let got = gochan::Select::new()
+    ///     .recv(&rx, |msg| msg.unwrap())
+    ///     .wait_timeout(Duration::from_millis(10));
+    /// assert_eq!(got, None); // nobody sent
+    /// # drop(tx);
+    /// ```
+    pub fn wait_timeout(self, timeout: Duration) -> Option<R> {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.wait_deadline(deadline),
+            None => Some(self.wait()),
+        }
+    }
+
+    /// Blocks the current thread until a case completes or `deadline` passes; see
+    /// [`wait_timeout`](Self::wait_timeout).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = gochan::bounded(0);
+    /// std::thread::spawn(move || tx.send_blocking("hi"));
+    /// let got = gochan::Select::new()
+    ///     .recv(&rx, |msg| msg.unwrap())
+    ///     .wait_deadline(Instant::now() + Duration::from_secs(10));
+    /// assert_eq!(got, Some("hi"));
+    /// ```
+    pub fn wait_deadline(mut self, deadline: Instant) -> Option<R> {
+        if let Some(out) = block_on_until(Pin::new(&mut self), Some(deadline)) {
+            return Some(out);
+        }
+        let won = self.sel.withdraw(&mut self.cases)?;
+        self.cases.get(won).finish()
     }
 }
 
