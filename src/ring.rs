@@ -2,15 +2,11 @@
 //! the channel's lock while nobody waits.
 //!
 //! With the lock alone, every operation on a buffered channel moved the lock's cache
-//! line between the sender's core and the receiver's (two threads spinning on
-//! `try_send` / `try_recv` over a `bounded(64)`: 44-68 ns per message, against 27-29 for
-//! crossbeam-channel's lock-free array). Here, as in crossbeam's array flavour, `head`
-//! and `tail` sit on separate cache lines, and a sender and a receiver meet only in the
-//! slots: each slot carries a stamp saying whose turn it is, and has a cache line to
-//! itself so that neighbouring positions do not meet either. Blocking mpmc with 4
-//! producers and 4 consumers at capacity 64 went from 105 ns per message to 33, against
-//! crossbeam's 32 (`cargo bench --bench compare -- --full --probe=5
-//! threads-scaling-4-pairs-cap-64-usize/gochan`, medians of three alternating rounds).
+//! line between the sender's core and the receiver's. Here, as in crossbeam's array
+//! flavour, `head` and `tail` sit on separate cache lines, and a sender and a receiver
+//! meet only in the slots: each slot carries a stamp saying whose turn it is. The
+//! slots are packed, so a consumer that trails its producer takes a line holding
+//! several values at once (the figures are in `BENCHMARKS.md`, "Packed ring slots").
 //!
 //! Go's rules need the lock as soon as anyone waits (the first waiting sender gets the
 //! slot a receive frees; a value handed to a waiting receiver must not be overtaken), so
@@ -53,14 +49,11 @@ pub(crate) enum Blocked {
     Now,
 }
 
-/// A slot has a cache line (or more) to itself. Packed, neighbouring slots shared lines,
-/// so the push at one position and the pop at the position before it, on two cores,
-/// moved one line back and forth between them: two workers running mpmc with 4
-/// producers and 4 consumers at capacity 64 took 207 ns per message with 64-byte values
-/// and 68 with `usize`, and 160 and 46 padded (seven alternating rounds of
-/// `cargo bench --bench compare -- --full --probe=5 mt-mpmc-cap-64-u8-64/gochan`).
-/// The price is memory: a `usize` slot takes 64 bytes instead of 16.
-#[repr(align(64))]
+/// One position of the ring: its stamp and its value, packed beside its neighbours (a
+/// `usize` slot takes 16 bytes). Padding each slot to a cache line of its own was tried
+/// and undone: it spared a push and the pop just behind it one shared line, but made
+/// every message a line transfer of its own, where packed slots move several per
+/// transfer (see `BENCHMARKS.md`, "Packed ring slots").
 struct Slot<T> {
     stamp: AtomicU64,
     value: cell::Cell<MaybeUninit<T>>,
@@ -112,8 +105,8 @@ unsafe impl<T: Send> Sync for Ring<T> {}
 
 /// The most memory a ring takes up front. A `VecDeque` grows as it fills, so a channel
 /// with a huge capacity that never fills costs nothing; a ring allocates every slot at
-/// once, so larger buffers stay with the lock. With padded slots that is capacity 1,024
-/// for values of up to 56 bytes, 512 for values of up to 120.
+/// once, so larger buffers stay with the lock. That is capacity 4,096 for a `usize`
+/// (16-byte slots) and 910 for a 64-byte value (72-byte slots).
 const MAX_RING_BYTES: usize = 64 * 1024;
 
 /// The smallest capacity with a ring. A small buffer is full or empty most of the time,
