@@ -229,18 +229,15 @@ fn spin(parker: &Parker, deadline: Option<Instant>) {
     /// so a peer that answers within the spin saves both. The yields are what stretch
     /// the wait: with a core to spare a yield returns within a microsecond, a longer
     /// spin in effect, and up to 256 of them (kanal's figure) keep two threads that
-    /// trade messages from ever parking; with ten, one park led to the next and these
-    /// rows were bimodal (`--full --probe=9`, two rounds: spsc at capacity 1 from 0.9
-    /// and 2.2 µs per message to 0.44 and 0.58; ping-pong at capacity 0 from 3.8 and
-    /// 0.4 µs per round trip, 9-13 in other rounds, to 1.1 and 1.2).
+    /// trade messages from ever parking; with ten, one park led to the next and the
+    /// blocking capacity 0 and 1 rows were bimodal (`BENCHMARKS.md`, "The measurements
+    /// behind the code").
     const SPIN_STEPS: u32 = 6;
     const YIELD_STEPS: u32 = 256;
     /// A yield that takes this long ran another thread on our core: threads outnumber
     /// cores, and the wait should leave the core to them. Spinning longer there took it
-    /// from threads with work to do (blocking mpsc 4x1 at capacity 1 went from about
-    /// 900 to 1,700 ns per message with 255 pauses of spin); so after a second such
-    /// yield the thread parks (mpmc 4x4 at capacity 1: about 570 ns per message with
-    /// 256 plain yields, 500-540 so).
+    /// from threads with work to do (blocking mpsc 4x1 at capacity 1 got slower), so
+    /// after a second such yield the thread parks.
     const SLOW_YIELD: Duration = Duration::from_micros(10);
     const SLOW_YIELDS: u32 = 2;
 

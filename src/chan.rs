@@ -265,9 +265,9 @@ impl<'a, T, const RING: bool> Locked<'a, T, RING> {
     /// may lock this channel) while we hold the lock.
     ///
     /// Waking before releasing is measured, not principled: on two tokio workers it
-    /// roughly halves contended capacity-0/1 rows (async mpsc 4x1 at capacity 1: about
-    /// 190 to 100 ns per message), the woken task no longer racing the waker's thread
-    /// for the lock it just left. Executors' `wake` only schedules the task, so the
+    /// roughly halved contended capacity-0/1 rows (`BENCHMARKS.md`, "The measurements
+    /// behind the code"), the woken task no longer racing the waker's thread for the
+    /// lock it just left. Executors' `wake` only schedules the task, so the
     /// lock is held a few nanoseconds longer, never across a poll.
     #[inline(always)]
     fn wake_and_release(self, waker: Option<Waker>) {
@@ -423,8 +423,8 @@ impl<T> State<T> {
     /// A select's receive waiter whose select completed through another case stays
     /// queued until that select withdraws it, and until then every send has to step
     /// over it, off the inlined fast path. In a fan-in, where one waiting select is
-    /// woken by one channel while its other channels go on filling, that was most sends
-    /// (select over 8 channels on a current-thread runtime: 0.9 scans per message). So
+    /// woken by one channel while its other channels go on filling, that was most
+    /// sends. So
     /// such waiters found at the front are taken off here, into `evicted`, where the
     /// select's withdrawal finds them.
     #[inline]

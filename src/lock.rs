@@ -6,10 +6,8 @@
 //! releases the lock within nanoseconds. `std::sync::Mutex` is built for longer sections:
 //! once it has spun briefly it puts the thread to sleep in the kernel, and its unlock then
 //! makes a system call to wake it. On a channel hammered by several tasks that turned every
-//! contended lock into two system calls. Async mpmc with 4 producers and 4 consumers at
-//! capacity 64 on two tokio workers (the work of the `mpmc` row of `benches/compare.rs`,
-//! run standalone with N = 100 000, median of 9 runs): 210 ns per message with the std
-//! mutex, 61 with this lock.
+//! contended lock into two system calls, and made contended async rows several times
+//! slower (`BENCHMARKS.md`, "The measurements behind the code": the spin lock).
 //!
 //! A waiter backs off exponentially: it looks at the lock, then pauses 1, 2, 4, ... up to
 //! 2048 spin-loop hints before it looks again. The long pauses are the point. A channel
@@ -17,18 +15,16 @@
 //! waiter that keeps looking pulls those lines away on every look and slows the holder
 //! down, and the two cores end up trading the lock at the cost of a cache miss per
 //! operation. A waiter that stays away lets the holder run a burst of operations from its
-//! own cache (the classic result for test-and-test-and-set locks: Anderson, 1990). Async
-//! mpsc with 4 producers and 1 consumer at capacity 1 on two tokio workers, where the lock
-//! is contended on almost every operation (`cargo bench --bench compare -- --full
-//! --probe=7 mt-mpsc-cap-1-usize/gochan`): about 290 ns per message when the pauses
-//! stopped doubling at 64 hints, 190 with 2048; rows without contention do not change.
+//! own cache (the classic result for test-and-test-and-set locks: Anderson, 1990). Rows
+//! where the lock is contended on almost every operation got faster with the longer
+//! pauses, and rows without contention did not change (same section of `BENCHMARKS.md`).
 //!
 //! A holder that is running releases the lock within a few hundred nanoseconds, so from
 //! the fifth look on the waiter also yields its core before each pause: if the holder
 //! was preempted (more runnable threads than cores, as when a `block_on` thread selects
 //! beside two tokio workers) it gets to run and finish instead of being spun past. Long
-//! pauses without those yields made that select fan-in 3 to 5 times slower at
-//! capacity 1 (2 channels: about 3.5 to 12 µs per message).
+//! pauses without those yields made that select fan-in several times slower at
+//! capacity 1.
 //!
 //! This is one of the crate's three homes for `unsafe` code (the others are
 //! `src/ring.rs` and `src/select/arena.rs`). Under `cfg(loom)` the same lock is built on

@@ -111,10 +111,10 @@ const MAX_RING_BYTES: usize = 64 * 1024;
 
 /// The smallest capacity with a ring. A small buffer is full or empty most of the time,
 /// and each time a send or a receive finds it so, the lock holder closes the gate and
-/// opens it again: at capacity 1 the ring cost 20% more instructions per message than the
-/// lock alone (`valgrind --tool=callgrind`, current-thread spsc at capacity 1, 146.9 M
-/// to 177.0 M). Under loom every bounded channel gets one, so that the models, which
-/// use capacities of one or two, check the ring.
+/// opens it again: at capacity 1 the ring cost a fifth more instructions per message
+/// than the lock alone (`BENCHMARKS.md`, "The measurements behind the code"). Under
+/// loom every bounded channel gets one, so that the models, which use capacities of one
+/// or two, check the ring.
 const MIN_RING_CAP: usize = if cfg!(loom) { 1 } else { 8 };
 
 impl<T> Ring<T> {
@@ -278,8 +278,8 @@ impl<T> Ring<T> {
     /// closing the gate again, and an empty one because the next receive would: with a
     /// producer faster than its consumer (a fan-in keeps every buffer full), reopening
     /// made each message close and open the gate, four more writes to two more cache
-    /// lines (select over 8 channels at capacity 64 on two tokio workers: about 290 to
-    /// 320-400 ns per message). A gated ring works exactly as the lock alone did.
+    /// lines, and slowed the select fan-in rows. A gated ring works exactly as the lock
+    /// alone did.
     #[inline]
     pub(crate) fn open_gate_if_worth_it(&self) {
         let tail = self.tail.0.load(Ordering::Relaxed);
