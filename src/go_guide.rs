@@ -378,3 +378,8 @@
 //! What cancellation means, and what gochan promises about it, is in the crate
 //! documentation's [Cancellation](crate#cancellation) section.
 
+// The README's examples are doctests too, so the first page a new user reads cannot
+// drift from the crate.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
