@@ -22,12 +22,14 @@ mod producer_consumer;
 mod ready_broadcast;
 #[path = "semaphore.rs"]
 mod semaphore;
+#[path = "service.rs"]
+mod service;
 #[path = "timeout.rs"]
 mod timeout;
 
 type Demo = (&'static str, &'static str, fn());
 
-const DEMOS: [Demo; 8] = [
+const DEMOS: [Demo; 9] = [
     (
         "bank",
         "share memory by communicating: a mutex beside an owner task",
@@ -64,6 +66,11 @@ const DEMOS: [Demo; 8] = [
         fan_in::main,
     ),
     ("timeout", "racing a receive against a timer", timeout::main),
+    (
+        "service",
+        "a TCP bank: connection tasks, one owner task, shutdown by close",
+        service::main,
+    ),
 ];
 
 fn main() {

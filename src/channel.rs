@@ -58,6 +58,21 @@ fn make<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
 ///
 /// Clone it to send from several tasks; the channel closes when the last clone is
 /// dropped (or when [`close`](Sender::close) is called).
+///
+/// ```
+/// let (tx, rx) = gochan::unbounded();
+/// let workers: Vec<_> = (0..3)
+///     .map(|i| {
+///         let tx = tx.clone();
+///         std::thread::spawn(move || tx.send_blocking(i).unwrap())
+///     })
+///     .collect();
+/// drop(tx); // the clones keep the channel open until each thread is done
+/// let mut got: Vec<i32> = std::iter::from_fn(|| rx.recv_blocking().ok()).collect();
+/// got.sort();
+/// assert_eq!(got, [0, 1, 2]);
+/// # for w in workers { w.join().unwrap(); }
+/// ```
 pub struct Sender<T> {
     pub(crate) chan: Arc<Chan<T>>,
 }
@@ -67,6 +82,17 @@ pub struct Sender<T> {
 /// Clone it to receive from several tasks; each value goes to exactly one of them.
 /// When the last clone is dropped, the channel closes for senders: every pending and
 /// later send fails and hands its value back.
+///
+/// ```
+/// let (tx, rx) = gochan::bounded(4);
+/// let rx2 = rx.clone();
+/// tx.try_send(1).unwrap();
+/// tx.try_send(2).unwrap();
+/// // Each value goes to exactly one receiver.
+/// assert_eq!((rx.try_recv(), rx2.try_recv()), (Ok(1), Ok(2)));
+/// drop((rx, rx2));
+/// assert!(tx.try_send(3).is_err()); // nobody can receive it any more
+/// ```
 pub struct Receiver<T> {
     pub(crate) chan: Arc<Chan<T>>,
 }

@@ -17,6 +17,11 @@ pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
     /// The value that was not sent.
+    ///
+    /// ```
+    /// let (tx, _) = gochan::bounded(1);
+    /// assert_eq!(tx.send_blocking("kept").unwrap_err().into_inner(), "kept");
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -54,7 +59,12 @@ pub enum TrySendError<T> {
 }
 
 impl<T> TrySendError<T> {
-    /// The value that was not sent.
+    /// The value that was not sent, whatever the reason.
+    ///
+    /// ```
+    /// let (tx, _rx) = gochan::bounded(0);
+    /// assert_eq!(tx.try_send('x').unwrap_err().into_inner(), 'x');
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(v) | TrySendError::Closed(v) => v,
@@ -62,11 +72,22 @@ impl<T> TrySendError<T> {
     }
 
     /// True for [`TrySendError::Full`].
+    ///
+    /// ```
+    /// let (tx, _rx) = gochan::bounded(0); // nobody is receiving
+    /// assert!(tx.try_send(1).unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TrySendError::Full(_))
     }
 
     /// True for [`TrySendError::Closed`].
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(1);
+    /// drop(rx);
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TrySendError::Closed(_))
     }
@@ -138,11 +159,22 @@ pub enum TryRecvError {
 
 impl TryRecvError {
     /// True for [`TryRecvError::Empty`].
+    ///
+    /// ```
+    /// let (_tx, rx) = gochan::bounded::<u8>(1);
+    /// assert!(rx.try_recv().unwrap_err().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         matches!(self, TryRecvError::Empty)
     }
 
     /// True for [`TryRecvError::Closed`].
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded::<u8>(1);
+    /// tx.close();
+    /// assert!(rx.try_recv().unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TryRecvError::Closed)
     }

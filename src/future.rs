@@ -20,6 +20,17 @@ use crate::waiter::Ticket;
 /// channel's queue of waiting senders; if a receiver takes it first, the send counts as
 /// done, and otherwise the value is dropped with the future. [`SendFuture::cancel`]
 /// says which happened and hands the value back.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let (tx, rx) = gochan::bounded(0);
+/// let send = tx.send(5); // nothing happens until it is awaited
+/// let (sent, got) = futures::join!(send, rx.recv());
+/// assert_eq!((sent, got), (Ok(()), Ok(5)));
+/// drop(rx);
+/// assert_eq!(tx.send(6).await, Err(gochan::SendError(6))); // the value comes back
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct SendFuture<'a, T> {
     chan: &'a Chan<T>,
@@ -94,6 +105,18 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// Dropping it loses nothing. If a sender already handed it a value that it had not
 /// yet returned, the value goes back to the channel: to the receiver that has waited
 /// longest, or to the head of the buffer, where the next receive takes it first.
+///
+/// ```
+/// use futures::FutureExt;
+/// # futures::executor::block_on(async {
+/// let (tx, rx) = gochan::bounded(1);
+/// let mut recv = rx.recv();
+/// assert!((&mut recv).now_or_never().is_none()); // empty: it waits in line
+/// tx.try_send(1).unwrap(); // handed straight to the waiting receive
+/// drop(recv); // cancelled before returning it: the value goes back
+/// assert_eq!(rx.recv().await, Ok(1));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RecvFuture<'a, T> {
     chan: &'a Chan<T>,

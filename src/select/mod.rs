@@ -578,6 +578,15 @@ impl<R> CaseList for CaseArena<'_, R> {
 
 impl<'a, R> Select<'a, R> {
     /// An empty select. Awaited as it is, it never completes: Go's `select {}`.
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let (tx, rx) = gochan::bounded(1);
+    /// tx.try_send(2).unwrap();
+    /// let got = gochan::Select::new().recv(&rx, |v| v.unwrap() * 10).wait();
+    /// assert_eq!(got, 20);
+    /// assert!(gochan::Select::<()>::new().now_or_never().is_none()); // select {}
+    /// ```
     pub fn new() -> Self {
         Select {
             cases: CaseArena::new(),
