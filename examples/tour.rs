@@ -24,12 +24,14 @@ mod ready_broadcast;
 mod semaphore;
 #[path = "service.rs"]
 mod service;
+#[path = "shutdown.rs"]
+mod shutdown;
 #[path = "timeout.rs"]
 mod timeout;
 
 type Demo = (&'static str, &'static str, fn());
 
-const DEMOS: [Demo; 9] = [
+const DEMOS: [Demo; 10] = [
     (
         "bank",
         "share memory by communicating: a mutex beside an owner task",
@@ -66,6 +68,11 @@ const DEMOS: [Demo; 9] = [
         fan_in::main,
     ),
     ("timeout", "racing a receive against a timer", timeout::main),
+    (
+        "shutdown",
+        "a send raced against shutdown, withdrawn with cancel: nothing lost",
+        shutdown::main,
+    ),
     (
         "service",
         "a TCP bank: connection tasks, one owner task, shutdown by close",

@@ -72,6 +72,23 @@ use crate::ring::{Blocked, Parcel, Ring};
 use crate::sync::{lock, Arc, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::waiter::{CaseClaim, Claim, Ticket, WaitQueue, Waiter};
 
+/// Wakes every waker of a broadcast. A waker whose `wake` panics must not strand the
+/// waiters after it, which nobody would wake again: each is woken, then the first
+/// panic resumes.
+fn wake_all(wakers: Vec<Waker>) {
+    let mut panic = None;
+    for waker in wakers {
+        if let Err(payload) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()))
+        {
+            panic.get_or_insert(payload);
+        }
+    }
+    if let Some(payload) = panic {
+        std::panic::resume_unwind(payload);
+    }
+}
+
 /// The shared heart of one channel. `Sender` and `Receiver` are `Arc`s of it.
 pub(crate) struct Chan<T> {
     state: Mutex<State<T>>,
@@ -269,12 +286,18 @@ impl<'a, T, const RING: bool> Locked<'a, T, RING> {
     /// behind the code"), the woken task no longer racing the waker's thread for the
     /// lock it just left. Executors' `wake` only schedules the task, so the
     /// lock is held a few nanoseconds longer, never across a poll.
+    ///
+    /// A `wake_by_ref` that panics finds the verb complete; the panic unwinds out of
+    /// the call that woke, releasing the lock before the waker drops (locals drop in
+    /// reverse order of declaration, parameters would drop the waker first).
     #[inline(always)]
     fn wake_and_release(self, waker: Option<Waker>) {
+        let waker = waker;
+        let guard = self;
         if let Some(waker) = &waker {
             waker.wake_by_ref();
         }
-        drop(self);
+        drop(guard);
         drop(waker);
     }
 
@@ -847,14 +870,16 @@ impl<T> Chan<T> {
         }
         wake.extend(s.closers.drain(..).map(|(_, waker)| waker));
         drop(s);
-        wake.into_iter().for_each(Waker::wake);
         drop(stale);
+        wake_all(wake);
         true
     }
 
     /// The last receiver is gone: close for senders and drop what nobody can receive.
     pub(crate) fn disconnect_receivers(&self) {
-        self.close();
+        // A waker that panics in the broadcast must not keep the values here: they
+        // are dropped first, then the panic goes on.
+        let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.close()));
         let mut s = self.lock();
         let mut buf = mem::take(&mut s.buf);
         buf.extend(std::iter::from_fn(|| s.ring.and_then(Ring::pop_gated)));
@@ -862,6 +887,9 @@ impl<T> Chan<T> {
         let parcel = self.parcel.take_any();
         drop(s);
         drop((buf, handed, parcel));
+        if let Err(payload) = woken {
+            std::panic::resume_unwind(payload);
+        }
     }
 
     // ----- a select's cases -----

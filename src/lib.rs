@@ -314,11 +314,51 @@
 //! # });
 //! ```
 //!
+//! # Panics
+//!
+//! No gochan call panics on its own (a send on a closed channel returns the value, a
+//! second close returns `false`). User code runs inside its calls in three places: a
+//! waker's `wake`, a value's `Drop`, and a select's bodies and mapping closures. If one
+//! of them panics, gochan guarantees:
+//!
+//! - The operation that ran it has taken effect or not, as if the code had returned,
+//!   and the panic unwinds out of that call. A send whose receiver's waker panics has
+//!   delivered its value; a select whose body panics has completed exactly that case.
+//!   Whatever the unwinding call held (the value a receive returned, a select's
+//!   outcome) is dropped by the unwinding, like any local.
+//! - The channel stays usable by every other handle. Its lock is never held while a
+//!   value is dropped, and it is released before the panic leaves, so nothing is
+//!   poisoned and no state is half updated.
+//! - A broadcast wakes everyone: [`Sender::close`] (or the last handle leaving) wakes
+//!   every waiter even when one waker panics, then resumes that panic. The last
+//!   [`Receiver`] leaving drops every buffered value even when the broadcast or one
+//!   value's `Drop` panics.
+//! - Nothing is lost, duplicated or dropped twice. `tests/panics.rs` holds the crate
+//!   to each point.
+//!
+//! ```
+//! use std::panic::{catch_unwind, AssertUnwindSafe};
+//! let (tx, rx) = gochan::bounded(1);
+//! tx.try_send(1).unwrap();
+//! let panicked = catch_unwind(AssertUnwindSafe(|| {
+//!     gochan::Select::new()
+//!         .recv(&rx, |_| -> () { panic!("a body that panics") })
+//!         .wait()
+//! }));
+//! assert!(panicked.is_err());
+//! assert!(rx.try_recv().is_err()); // the receive took effect, once
+//! tx.try_send(2).unwrap(); // and the channel still works
+//! assert_eq!(rx.try_recv(), Ok(2));
+//! ```
+//!
 //! # Blocking and async together
 //!
 //! [`Sender::send_blocking`], [`Receiver::recv_blocking`] and [`Select::wait`] park the
 //! calling thread in the same queues the futures use. Use them from plain threads,
-//! never from inside an async task.
+//! never from inside an async task: they work there, but they block the executor's
+//! thread while they wait, and on a single-threaded executor whose other tasks would
+//! have answered, they wait for ever. (Inside tokio, wrap them in
+//! `tokio::task::spawn_blocking`.)
 //!
 //! The calls crossbeam-channel and `std::sync::mpsc` users reach for are here under
 //! the same names: [`Receiver::recv_timeout`] and [`recv_deadline`](Receiver::recv_deadline),

@@ -559,3 +559,79 @@ fn a_panicking_waker_clone_drops_the_value_outside_the_lock() {
         assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
     });
 }
+
+/// A value that cannot be moved once pinned is still only moved while unpinned: the
+/// channel owns it by value, so `!Unpin` payloads work in every call and the futures
+/// only need pinning as any future does.
+#[test]
+fn values_that_are_not_unpin() {
+    use std::marker::PhantomPinned;
+    #[derive(Debug)]
+    struct Pinned(u32, PhantomPinned);
+    block_on_timeout(SECS, async {
+        let (tx, rx) = bounded::<Pinned>(0);
+        let (sent, got) = futures::join!(tx.send(Pinned(1, PhantomPinned)), rx.recv());
+        assert!(sent.is_ok());
+        assert_eq!(got.unwrap().0, 1);
+        let (tx2, rx2) = bounded::<Pinned>(1);
+        let chosen = gochan::select! {
+            send(&tx2, Pinned(2, PhantomPinned)) -> r => r.is_ok(),
+            recv(&rx) -> _ => false,
+        };
+        assert!(chosen);
+        assert_eq!(rx2.recv().await.unwrap().0, 2);
+        drop(tx2);
+        assert!(rx2.recv().await.is_err());
+    });
+}
+
+/// Handles are `Send + Sync` when `T: Send`: a payload that is not `Sync` crosses
+/// threads by value, one owner at a time, as in Go. A payload that is not even `Send`
+/// works on one thread.
+#[test]
+fn values_that_are_not_sync_or_not_send() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    fn send_and_sync<X: Send + Sync>(_: &X) {}
+    thread_timeout(SECS, || {
+        let (tx, rx) = bounded::<Cell<u32>>(1);
+        send_and_sync(&tx);
+        send_and_sync(&rx);
+        let producer = std::thread::spawn(move || {
+            for i in 0..100 {
+                tx.send_blocking(Cell::new(i)).unwrap();
+            }
+        });
+        let got: Vec<u32> = rx.iter().map(Cell::into_inner).collect();
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
+        producer.join().unwrap();
+
+        let (tx, rx) = unbounded::<Rc<u32>>();
+        let shared = Rc::new(5);
+        tx.try_send(shared.clone()).unwrap();
+        let back = futures::executor::block_on(rx.recv()).unwrap();
+        assert!(Rc::ptr_eq(&shared, &back));
+    });
+}
+
+/// A blocking call inside an async task works on a multi-threaded runtime (it blocks
+/// that worker while it waits; the crate docs say to use `spawn_blocking` instead), and
+/// leaves the channel as the futures expect it.
+#[test]
+fn blocking_calls_inside_a_multi_thread_task() {
+    tokio_timeout(SECS, 2, async {
+        let (tx, rx) = bounded::<u32>(0);
+        let receiver = tokio::spawn(async move {
+            let mut sum = 0;
+            while let Ok(v) = rx.recv_blocking() {
+                sum += v;
+            }
+            sum
+        });
+        for i in 1..=50 {
+            tx.send(i).await.unwrap();
+        }
+        drop(tx);
+        assert_eq!(receiver.await.unwrap(), (1..=50).sum::<u32>());
+    });
+}
