@@ -219,19 +219,39 @@ pub enum SendTimeoutError<T> {
 }
 
 impl<T> SendTimeoutError<T> {
-    /// The value that was not sent.
+    /// The value that was not sent, whatever the reason.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let (tx, _rx) = gochan::bounded(0);
+    /// let err = tx.send_timeout('x', Duration::from_millis(1)).unwrap_err();
+    /// assert_eq!(err.into_inner(), 'x');
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SendTimeoutError::Timeout(v) | SendTimeoutError::Closed(v) => v,
         }
     }
 
-    /// Whether the deadline passed.
+    /// True for [`SendTimeoutError::Timeout`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let (tx, _rx) = gochan::bounded(0); // nobody is receiving
+    /// assert!(tx.send_timeout(1, Duration::from_millis(1)).unwrap_err().is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, SendTimeoutError::Timeout(_))
     }
 
-    /// Whether the channel is closed.
+    /// True for [`SendTimeoutError::Closed`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let (tx, rx) = gochan::bounded(1);
+    /// drop(rx);
+    /// assert!(tx.send_timeout(1, Duration::from_secs(1)).unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, SendTimeoutError::Closed(_))
     }
@@ -282,12 +302,25 @@ pub enum RecvTimeoutError {
 }
 
 impl RecvTimeoutError {
-    /// Whether the deadline passed.
+    /// True for [`RecvTimeoutError::Timeout`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let (_tx, rx) = gochan::bounded::<u8>(1);
+    /// assert!(rx.recv_timeout(Duration::from_millis(1)).unwrap_err().is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, RecvTimeoutError::Timeout)
     }
 
-    /// Whether the channel is closed and drained.
+    /// True for [`RecvTimeoutError::Closed`]: closed and drained.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let (tx, rx) = gochan::bounded::<u8>(1);
+    /// drop(tx);
+    /// assert!(rx.recv_timeout(Duration::from_secs(1)).unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, RecvTimeoutError::Closed)
     }

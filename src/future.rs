@@ -172,6 +172,17 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 ///
 /// It holds no value, so dropping it at any point loses nothing; once complete, it
 /// stays complete.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let (tx, rx) = gochan::bounded::<u32>(1);
+/// let consumer = std::thread::spawn(move || rx.recv_blocking()); // takes one, leaves
+/// tx.send(1).await.unwrap();
+/// tx.closed().await; // the consumer's receiver is gone: stop producing
+/// assert_eq!(tx.send(2).await.unwrap_err().0, 2);
+/// assert_eq!(consumer.join().unwrap(), Ok(1));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ClosedFuture<'a, T> {
     chan: &'a Chan<T>,
