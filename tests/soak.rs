@@ -7,8 +7,8 @@
 //! still buffered when the last handle went, and each one handed back (timed out,
 //! withdrawn, refused by the close) or dropped unchosen by a select was never received.
 //!
-//! `GOCHAN_SOAK_SECS` sets how long each capacity's soak runs (default 0.5 s, so the
-//! four of them take about two seconds on two cores).
+//! `GOCHAN_SOAK_SECS` sets how long each capacity's soak runs (default 1 s; the four
+//! run two at a time on two cores, so the file takes a little over two seconds).
 
 mod common;
 
@@ -25,8 +25,9 @@ use gochan::{RecvTimeoutError, Select, SendError, SendTimeoutError};
 type Tx = gochan::Sender<Token>;
 type Rx = gochan::Receiver<Token>;
 
-/// Channels per soak: enough for selects over two or more of them.
-const CHANNELS: usize = 3;
+/// Channels per soak: enough for selects over two or more of them. The last one is
+/// closed halfway through, so that closing races every kind of operation too.
+const CHANNELS: usize = 4;
 const TOKIO_TASKS: usize = 4;
 const ASYNC_STD_TASKS: usize = 3;
 const THREADS: usize = 3;
@@ -36,7 +37,7 @@ fn soak_time() -> Duration {
         Ok(s) => s
             .parse::<f64>()
             .unwrap_or_else(|_| panic!("GOCHAN_SOAK_SECS={s:?} is not a number of seconds")),
-        Err(_) => 0.5,
+        Err(_) => 1.0,
     };
     Duration::from_secs_f64(secs)
 }
@@ -83,9 +84,11 @@ impl Shared {
 
     /// Which operation to run next on channel `tx`: any of `all`, or one of the sends
     /// in `sends`. An unbounded channel would grow by millions in the sends-only phase:
-    /// past a few hundred values it gets the mix again, receives included.
+    /// past a few hundred values it gets the mix again, receives included; so does the
+    /// closed channel, where sends fail at once and would only use up ids.
     fn op(&self, rng: &mut Rng, tx: &Tx, all: u64, sends: &[u64]) -> u64 {
-        if self.phase.load(Ordering::Relaxed) == SENDS_ONLY && tx.len() < 256 {
+        let sends_only = self.phase.load(Ordering::Relaxed) == SENDS_ONLY;
+        if sends_only && tx.len() < 256 && !tx.is_closed() {
             sends[rng.below(sends.len() as u64) as usize]
         } else {
             rng.below(all)
@@ -441,14 +444,68 @@ fn thread_worker(shared: Arc<Shared>, txs: Vec<Tx>, rxs: Vec<Rx>, seed: u64) -> 
     tally
 }
 
-/// Runs the soak on channels of capacity `cap`, then checks and prints the books.
+/// The longest round. A longer soak runs several, each on fresh channels with a fresh
+/// ledger, so that its memory stays bounded however long it runs.
+const ROUND: Duration = Duration::from_secs(1);
+
+/// Totals over a soak's rounds.
+#[derive(Default)]
+struct Figures {
+    rounds: u64,
+    ops: u64,
+    made: usize,
+    sent: usize,
+    received: u64,
+    dropped_with_channel: usize,
+    withdrawn: usize,
+    refused: usize,
+    unchosen: usize,
+    recv_timeouts: u64,
+    recv_closed: u64,
+}
+
+/// Runs the soak on channels of capacity `cap` round after round, then prints the
+/// figures.
 fn soak(cap: Option<usize>) {
-    let time = soak_time();
     let label = format!("soak cap {cap:?}");
     let mut seeder = Rng::from_clock(&label);
-    // Room for more values than the soak makes (some 400 000 a second on two cores,
+    let started = Instant::now();
+    let mut figures = Figures::default();
+    let mut left = soak_time();
+    loop {
+        let time = left.min(ROUND);
+        round(cap, time, &mut seeder, &label, &mut figures);
+        left = left.saturating_sub(time);
+        if left.is_zero() {
+            break;
+        }
+    }
+    let f = figures;
+    eprintln!(
+        "{label}: {:.2} s, {} round(s), {} ops attempted; {} values made: {} sent, \
+         {} received, {} dropped with the channel, {} timed out/withdrawn, {} refused by \
+         the close, {} dropped unchosen by a select; {} receives timed out, {} found the \
+         channel closed",
+        started.elapsed().as_secs_f64(),
+        f.rounds,
+        f.ops,
+        f.made,
+        f.sent,
+        f.received,
+        f.dropped_with_channel,
+        f.withdrawn,
+        f.refused,
+        f.unchosen,
+        f.recv_timeouts,
+        f.recv_closed,
+    );
+}
+
+/// One round of `time` on fresh channels; checks the books and adds to `figures`.
+fn round(cap: Option<usize>, time: Duration, seeder: &mut Rng, label: &str, figures: &mut Figures) {
+    // Room for more values than a round makes (some 400 000 a second on two cores,
     // 600 000 unbounded); 16 bytes each.
-    let ids = 50_000 + (time.as_secs_f64() * 1_500_000.0) as usize;
+    let ids = 50_000 + (time.as_secs_f64() * 2_000_000.0) as usize;
     let shared = Arc::new(Shared {
         ledger: Ledger::new(ids),
         next_id: AtomicUsize::new(0),
@@ -462,7 +519,6 @@ fn soak(cap: Option<usize>) {
         .enable_all()
         .build()
         .expect("build tokio runtime");
-    let started = Instant::now();
     let tokio_tasks: Vec<_> = (0..TOKIO_TASKS)
         .map(|_| {
             let worker = tokio_worker(shared.clone(), txs.clone(), rxs.clone(), seeder.next_u64());
@@ -484,7 +540,9 @@ fn soak(cap: Option<usize>) {
         })
         .collect();
 
-    std::thread::sleep(time.mul_f64(0.8));
+    std::thread::sleep(time.mul_f64(0.5));
+    txs[CHANNELS - 1].close();
+    std::thread::sleep(time.mul_f64(0.3));
     shared.phase.store(SENDS_ONLY, Ordering::Relaxed);
     std::thread::sleep(time.mul_f64(0.2));
     // The end: workers stop at their next look, and the close wakes every one that
@@ -519,7 +577,6 @@ fn soak(cap: Option<usize>) {
         tally.merge(thread.join().expect("thread worker panicked"));
     }
     drop(rt);
-    let wall = started.elapsed();
     if tally.ran_out_of_ids {
         // Not a failure: a fast machine made more values than the ledger has room for,
         // and the workers that ran out stopped early. Every value is still checked.
@@ -599,22 +656,17 @@ fn soak(cap: Option<usize>) {
         );
     }
 
-    eprintln!(
-        "{label}: {:.2} s, {} ops attempted; {} values made: {} sent, {} received, \
-         {} dropped with the channel, {} timed out/withdrawn, {} refused by the close, \
-         {} dropped unchosen by a select; {} receives timed out, {} found the channel closed",
-        wall.as_secs_f64(),
-        tally.ops,
-        made,
-        tally.delivered.len(),
-        tally.received,
-        still_buffered.len(),
-        tally.withdrawn.len(),
-        tally.refused.len(),
-        tally.unchosen.len(),
-        tally.recv_timeouts,
-        tally.recv_closed,
-    );
+    figures.rounds += 1;
+    figures.ops += tally.ops;
+    figures.made += made;
+    figures.sent += tally.delivered.len();
+    figures.received += tally.received;
+    figures.dropped_with_channel += still_buffered.len();
+    figures.withdrawn += tally.withdrawn.len();
+    figures.refused += tally.refused.len();
+    figures.unchosen += tally.unchosen.len();
+    figures.recv_timeouts += tally.recv_timeouts;
+    figures.recv_closed += tally.recv_closed;
 }
 
 fn bounded_soak(cap: Option<usize>) {
