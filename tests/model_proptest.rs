@@ -26,19 +26,23 @@
 //! receivers (dropping the last of either has SPEC.md rule 5's effects), send and recv
 //! futures polled by hand (with the future's waker or a fresh one, and again after
 //! they completed), cancelled (`SendFuture::cancel`) or dropped at any point, and
-//! biased `Select`s (deterministic) of receive, send and nil cases, with or without
-//! `default`, polled and dropped the same way. Each future owns clones of the handles
-//! it uses, as an `async` block would, so dropping a future may drop the last handle.
+//! biased `Select`s (deterministic) of receive, send, nil and future cases (a gate the
+//! sequence opens, standing for a timer), with or without `default`, polled and
+//! dropped the same way. Each future owns clones of the handles it uses, as an `async`
+//! block would, so dropping a future may drop the last handle. Each property also
+//! counts the rules its sequences exercised ([`Event`]) and fails if one never came up,
+//! so a change of weights cannot quietly leave a rule untested.
 //!
-//! A failure is shrunk to a minimal sequence of operations, which proptest prints with
-//! the step that went wrong and what the crate and the model said. Failure persistence
-//! is off: that input is the whole reproduction (the harness has no other randomness),
-//! so a failure worth keeping becomes a named test here rather than an opaque seed file
-//! in `proptest-regressions/` that every run would otherwise write into the tree.
+//! A failure is shrunk by proptest, then further by [`minimize`], and reported as a
+//! short list of operations with what the crate returned at each step and where it
+//! parted from the model. Failure persistence is off: that list is the whole
+//! reproduction (the harness has no other randomness), so a failure worth keeping
+//! becomes a named test here rather than an opaque seed in `proptest-regressions/`,
+//! which every failing run would otherwise write into the tree.
 //!
-//! Each property runs [`DEFAULT_CASES`] sequences; set `PROPTEST_CASES` (which
-//! proptest itself reads) for more, e.g. `PROPTEST_CASES=20000 cargo test --release
-//! --test model_proptest`.
+//! Each property runs [`DEFAULT_CASES`] sequences (some 4 s for the file in a debug
+//! build on two cores); set `PROPTEST_CASES`, which proptest itself reads, for more:
+//! `PROPTEST_CASES=40000 cargo test --test model_proptest` takes about a minute.
 
 mod common;
 
@@ -155,6 +159,8 @@ enum Op {
     /// `SendFuture::cancel` on a live send future.
     Cancel(FutRef),
     DropFut(FutRef),
+    /// Opens the first closed gate of a live select.
+    OpenGate(FutRef),
 }
 
 /// Which future an operation acts on.
@@ -176,6 +182,8 @@ enum CaseOp {
     /// A `None` channel: never fires.
     NilRecv,
     NilSend,
+    /// A future case (`Select::future`): a gate that is ready once opened.
+    Gate,
 }
 
 /// What an operation returned, in the model's terms.
@@ -197,6 +205,8 @@ enum SelOut {
     Recv(usize, Option<Id>),
     /// `Err(id)`: `SendError` with the value back.
     Send(usize, Result<(), Id>),
+    /// A gate case.
+    Future(usize),
     Default,
 }
 
@@ -281,6 +291,16 @@ struct MCase {
     send: bool,
     /// A send case's value while the select still owns it (or its waiter holds it).
     val: Option<Id>,
+    /// A future case: its gate.
+    gate: Option<usize>,
+}
+
+/// A gate (a future case's future): the waker its last pending poll left, which
+/// opening it wakes. Dropped with its select, waker and all.
+#[derive(Debug)]
+struct MGate {
+    open: bool,
+    waker: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -332,6 +352,7 @@ struct Model {
     /// The future each waker was made for.
     waker_owner: Vec<usize>,
     vals: Vec<VState>,
+    gates: Vec<MGate>,
     seen: Coverage,
 }
 
@@ -353,6 +374,7 @@ enum Event {
     SelectWonByPeer,
     SelectWonByClose,
     SelectGaveBack,
+    FutureCaseWhileWaiting,
     CancelledWhileWaiting,
     CancelledAfterTaken,
     FreshWakerWhileWaiting,
@@ -376,6 +398,7 @@ const ALL_EVENTS: [Event; EVENTS] = [
     Event::SelectWonByPeer,
     Event::SelectWonByClose,
     Event::SelectGaveBack,
+    Event::FutureCaseWhileWaiting,
     Event::CancelledWhileWaiting,
     Event::CancelledAfterTaken,
     Event::FreshWakerWhileWaiting,
@@ -404,6 +427,7 @@ impl Model {
             wakes: Vec::new(),
             waker_owner: Vec::new(),
             vals: Vec::new(),
+            gates: Vec::new(),
             seen: [0; EVENTS],
         }
     }
@@ -478,9 +502,6 @@ impl Model {
 
     /// The select finished through `chosen` (or `default`, `None`) without waiting.
     fn finish(&mut self, s: usize, chosen: Option<usize>) {
-        if chosen.is_some() {
-            self.saw(Event::SelectReadyAtOnce);
-        }
         let (cases, st) = self.sel(s);
         *st = SelSt::Done;
         let unchosen: Vec<Id> = cases
@@ -819,17 +840,28 @@ impl Model {
             SelSt::Start => {
                 // Pass 1, in the written order (biased).
                 for (i, case) in cases.iter().enumerate() {
+                    if let Some(g) = case.gate {
+                        if self.gates[g].open {
+                            self.saw(Event::SelectReadyAtOnce);
+                            self.finish(s, Some(i));
+                            return Obs::Sel(SelOut::Future(i));
+                        }
+                        self.gates[g].waker = Some(self.futs[s].waker);
+                        continue;
+                    }
                     let Some(c) = case.ch else { continue };
                     if case.send {
                         let v = case.val.expect("a send case holds its value");
                         if self.chans[c].closed {
                             self.sel(s).0[i].val = None;
+                            self.saw(Event::SelectReadyAtOnce);
                             self.finish(s, Some(i));
                             self.gone(v);
                             return Obs::Sel(SelOut::Send(i, Err(v)));
                         }
                         if let Ok(w) = self.give(c, v) {
                             self.sel(s).0[i].val = None;
+                            self.saw(Event::SelectReadyAtOnce);
                             self.finish(s, Some(i));
                             self.wake(w);
                             return Obs::Sel(SelOut::Send(i, Ok(())));
@@ -837,12 +869,14 @@ impl Model {
                     } else {
                         match self.take(c) {
                             Some((v, w)) => {
+                                self.saw(Event::SelectReadyAtOnce);
                                 self.finish(s, Some(i));
                                 self.wake(w);
                                 self.gone(v);
                                 return Obs::Sel(SelOut::Recv(i, Some(v)));
                             }
                             None if self.chans[c].closed => {
+                                self.saw(Event::SelectReadyAtOnce);
                                 self.finish(s, Some(i));
                                 return Obs::Sel(SelOut::Recv(i, None));
                             }
@@ -872,7 +906,22 @@ impl Model {
                 *self.sel(s).1 = SelSt::Waiting;
                 Obs::Pending
             }
-            SelSt::Waiting | SelSt::Done => Obs::Pending,
+            SelSt::Waiting => {
+                // Polled while waiting and not won: the select polls its future cases
+                // (its claim paused meanwhile, so no peer can win), then waits on.
+                for (i, case) in cases.iter().enumerate() {
+                    let Some(g) = case.gate else { continue };
+                    if self.gates[g].open {
+                        self.saw(Event::FutureCaseWhileWaiting);
+                        self.unqueue(s);
+                        self.finish(s, Some(i));
+                        return Obs::Sel(SelOut::Future(i));
+                    }
+                    self.gates[g].waker = Some(self.futs[s].waker);
+                }
+                Obs::Pending
+            }
+            SelSt::Done => Obs::Pending,
             SelSt::Won(i, how) => {
                 *self.sel(s).1 = SelSt::Done;
                 let out = match how {
@@ -933,6 +982,9 @@ impl Model {
                 for v in cases.iter().filter_map(|c| c.val) {
                     self.gone(v);
                 }
+                for g in cases.iter().filter_map(|c| c.gate) {
+                    self.gates[g].waker = None;
+                }
                 for v in &mut self.vals {
                     if *v == VState::DoomedSel(f) {
                         *v = VState::Gone;
@@ -947,6 +999,22 @@ impl Model {
         }
     }
 
+    /// Opens the first closed gate of select `s`; false if it has none.
+    fn open_gate(&mut self, s: usize) -> Option<usize> {
+        let MFut::Select { cases, .. } = &self.futs[s].f else {
+            return None;
+        };
+        let g = cases
+            .iter()
+            .filter_map(|c| c.gate)
+            .find(|&g| !self.gates[g].open)?;
+        self.gates[g].open = true;
+        if let Some(k) = self.gates[g].waker.take() {
+            self.wakes[k] += 1;
+        }
+        Some(g)
+    }
+
     /// Live futures of a kind, oldest first.
     fn live(&self, which: Which) -> Vec<usize> {
         (0..self.futs.len())
@@ -956,6 +1024,13 @@ impl Model {
                 Which::Sends => matches!(self.futs[f].f, MFut::Send { .. }),
                 Which::Unfinished => !self.done(f),
                 Which::Finished => self.done(f),
+                Which::Gated => match &self.futs[f].f {
+                    MFut::Select { cases, .. } => cases
+                        .iter()
+                        .filter_map(|c| c.gate)
+                        .any(|g| !self.gates[g].open),
+                    _ => false,
+                },
             })
             .collect()
     }
@@ -967,6 +1042,8 @@ enum Which {
     Sends,
     Unfinished,
     Finished,
+    /// Selects with a closed gate.
+    Gated,
 }
 
 // ----- the crate's side -----
@@ -997,6 +1074,46 @@ impl Handle {
 enum RCase {
     Recv(Option<usize>),
     Send(Option<usize>, Payload),
+    Gate(Rc<Gate>),
+}
+
+/// What a gate future shares with the test, which opens it.
+#[derive(Default)]
+struct Gate {
+    open: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Gate {
+    fn open(&self) {
+        self.open.set(true);
+        let waker = self.waker.borrow_mut().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// A future case's future: ready once its gate is open. Like a timer, it keeps the
+/// waker of its last pending poll, and lets it go when dropped.
+struct GateFuture(Rc<Gate>);
+
+impl Future for GateFuture {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.open.get() {
+            return Poll::Ready(());
+        }
+        *self.0.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for GateFuture {
+    fn drop(&mut self) {
+        self.0.waker.borrow_mut().take();
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -1081,6 +1198,7 @@ fn select_driver(
                 RCase::Send(h, v) => sel.send(h.map(|k| handles[k].tx()), v, move |r| {
                     SelOut::Send(i, r.map_err(|SendError(v)| consume(v)))
                 }),
+                RCase::Gate(gate) => sel.future(GateFuture(gate), move |()| SelOut::Future(i)),
             };
         }
         if default {
@@ -1105,6 +1223,7 @@ struct Real {
     rx: Vec<Vec<Receiver<Payload>>>,
     futs: Vec<Option<Driven>>,
     wakers: Vec<(Arc<CountingWaker>, Waker)>,
+    gates: Vec<Rc<Gate>>,
     ledger: Rc<Ledger>,
 }
 
@@ -1203,6 +1322,7 @@ impl Harness {
             rx: Vec::new(),
             futs: Vec::new(),
             wakers: Vec::new(),
+            gates: Vec::new(),
             ledger: Rc::new(Ledger::default()),
         };
         for &cap in caps {
@@ -1238,7 +1358,12 @@ impl Harness {
             FutRef::Created(f) => {
                 let slot = self.m.futs.get(f).filter(|slot| slot.alive)?;
                 let send = matches!(slot.f, MFut::Send { .. });
-                (send || !matches!(which, Which::Sends)).then_some(f)
+                let ok = match which {
+                    Which::Sends => send,
+                    Which::Gated => matches!(slot.f, MFut::Select { .. }),
+                    _ => true,
+                };
+                ok.then_some(f)
             }
         }
     }
@@ -1403,6 +1528,17 @@ impl Harness {
                 self.drop_fut(f);
                 Step::Fut(f)
             }
+            Op::OpenGate(fut) => {
+                let Some(f) = self.resolve(fut, Which::Gated) else {
+                    return Ok(Step::Nothing);
+                };
+                let Some(g) = self.m.open_gate(f) else {
+                    return Ok(Step::Nothing);
+                };
+                self.r.gates[g].open();
+                self.log(format!("gate {g} of future {f} opened"));
+                Step::Fut(f)
+            }
         };
         Ok(step)
     }
@@ -1423,6 +1559,22 @@ impl Harness {
                 CaseOp::Send(c) => (Some(c as usize % n), true),
                 CaseOp::NilRecv => (None, false),
                 CaseOp::NilSend => (None, true),
+                CaseOp::Gate => {
+                    let gate = Rc::new(Gate::default());
+                    self.r.gates.push(gate.clone());
+                    self.m.gates.push(MGate {
+                        open: false,
+                        waker: None,
+                    });
+                    mcases.push(MCase {
+                        ch: None,
+                        send: false,
+                        val: None,
+                        gate: Some(self.m.gates.len() - 1),
+                    });
+                    rcases.push(RCase::Gate(gate));
+                    continue;
+                }
             };
             // A channel the test has no handle of any more becomes a nil case.
             let handle = ch.and_then(|c| {
@@ -1441,6 +1593,7 @@ impl Harness {
                     ch: handle.map(|(c, _)| c),
                     send,
                     val: Some(v.id),
+                    gate: None,
                 });
                 rcases.push(RCase::Send(handle.map(|(_, k)| k), v));
             } else {
@@ -1448,6 +1601,7 @@ impl Harness {
                     ch: handle.map(|(c, _)| c),
                     send,
                     val: None,
+                    gate: None,
                 });
                 rcases.push(RCase::Recv(handle.map(|(_, k)| k)));
             }
@@ -1459,6 +1613,7 @@ impl Harness {
         let described: Vec<String> = mcases
             .iter()
             .map(|c| match (c.send, c.ch, c.val) {
+                _ if c.gate.is_some() => format!("future(gate {})", c.gate.unwrap_or(0)),
                 (false, Some(ch), _) => format!("recv(channel {ch})"),
                 (false, None, _) => "recv(nil)".to_string(),
                 (true, Some(ch), Some(v)) => format!("send(channel {ch}, {v})"),
@@ -1471,7 +1626,7 @@ impl Harness {
         // the select's first poll.
         let nil_values: Vec<Id> = mcases
             .iter()
-            .filter(|c| c.ch.is_none())
+            .filter(|c| c.send && c.ch.is_none())
             .filter_map(|c| c.val)
             .collect();
         let s = self.m.add_fut(
@@ -1646,6 +1801,7 @@ fn retarget(op: &Op, f: usize) -> Op {
         }
         Op::Cancel(_) => Op::Cancel(fut),
         Op::DropFut(_) => Op::DropFut(fut),
+        Op::OpenGate(_) => Op::OpenGate(fut),
         ref other => other.clone(),
     }
 }
@@ -1656,9 +1812,11 @@ fn creates_future(op: &Op) -> bool {
 
 fn target(op: &Op) -> Option<FutRef> {
     match *op {
-        Op::Poll { fut, .. } | Op::Repoll { fut, .. } | Op::Cancel(fut) | Op::DropFut(fut) => {
-            Some(fut)
-        }
+        Op::Poll { fut, .. }
+        | Op::Repoll { fut, .. }
+        | Op::Cancel(fut)
+        | Op::DropFut(fut)
+        | Op::OpenGate(fut) => Some(fut),
         _ => None,
     }
 }
@@ -1792,6 +1950,7 @@ fn case_op(chans: u8) -> impl Strategy<Value = CaseOp> {
         4 => (0..chans).prop_map(CaseOp::Send),
         1 => Just(CaseOp::NilRecv),
         1 => Just(CaseOp::NilSend),
+        2 => Just(CaseOp::Gate),
     ]
 }
 
@@ -1836,6 +1995,7 @@ fn op(chans: u8) -> impl Strategy<Value = Op> {
         ),
         (3, fut().prop_map(|f| Op::Cancel(FutRef::Live(f))).boxed()),
         (5, fut().prop_map(|f| Op::DropFut(FutRef::Live(f))).boxed()),
+        (2, fut().prop_map(|f| Op::OpenGate(FutRef::Live(f))).boxed()),
     ])
 }
 
