@@ -842,6 +842,33 @@ fn waiting_selects_fail_and_wake_on_close() {
     });
 }
 
+/// A nil send case never sends, and its value, like any unchosen case's, lives until
+/// the select is dropped.
+#[test]
+fn a_nil_send_case_keeps_its_value_until_the_select_drops() {
+    thread_timeout(SECS, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (_tx, rx) = bounded::<DropCounter>(0);
+        let nil_tx: Option<&Sender<DropCounter>> = None;
+        let mut sel = Box::pin(
+            Select::new()
+                .send(nil_tx, DropCounter::new(1, &drops), |_| 0)
+                .recv(&rx, |_| 1)
+                .into_future(),
+        );
+        for _ in 0..3 {
+            assert!(poll_noop(sel.as_mut()).is_pending());
+        }
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            0,
+            "dropped while the select waits"
+        );
+        drop(sel);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
 #[test]
 fn nil_cases_never_fire() {
     block_on_local_timeout(SECS, || async {

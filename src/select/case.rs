@@ -166,7 +166,11 @@ impl<T> Case for SendCase<'_, T> {
     }
 
     fn try_now(&mut self, _: &mut Context<'_>) -> bool {
-        let (Some(chan), Some(value)) = (self.chan, self.value.take()) else {
+        // A nil case keeps its value until the select drops it, like every unchosen one.
+        let Some(chan) = self.chan else {
+            return false;
+        };
+        let Some(value) = self.value.take() else {
             return false;
         };
         self.out = match chan.try_send(value) {
@@ -181,7 +185,10 @@ impl<T> Case for SendCase<'_, T> {
     }
 
     fn register(&mut self, claim: &Arc<Claim>, index: usize, waker: &Waker) -> bool {
-        let (Some(chan), Some(value)) = (self.chan, self.value.take()) else {
+        let Some(chan) = self.chan else {
+            return true;
+        };
+        let Some(value) = self.value.take() else {
             return true;
         };
         match chan.register_send(claim, index, waker, value) {
