@@ -442,3 +442,205 @@ fn a_timed_select_takes_effect_exactly_when_its_peer_saw_it() {
         }
     });
 }
+
+// ---------------------------------------------------------------- issue 17: more of the protocol
+
+/// A numbered value that counts its drops, so a model can show each dropped once.
+#[derive(Debug)]
+struct Numbered(u32, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Numbered {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// An unbounded channel's receive waits while a sender sends twice and the last
+/// receiver leaves: the waiting receive gets the first value, and the second is
+/// refused (handed back) or dropped with the channel, once.
+#[test]
+fn unbounded_sends_race_the_last_receiver_leaving() {
+    model(|| {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (tx, rx) = gochan::unbounded::<Numbered>();
+        let mut recv = rx.recv();
+        assert!(poll_once(&mut recv).is_pending()); // waiting in recvq
+        let counter = drops.clone();
+        let sender = thread::spawn(move || {
+            let first = tx.try_send(Numbered(1, counter.clone())).is_ok();
+            let second = tx
+                .try_send(Numbered(2, counter))
+                .map_err(|e| e.into_inner().0);
+            (first, second)
+        });
+        let got = loom::future::block_on(recv).map(|v| v.0);
+        drop(rx); // may come before, between or after the sender's second send
+        let (first, second) = sender.join().unwrap();
+        assert!(first, "the channel was open for the first send");
+        assert_eq!(got, Ok(1));
+        // The second value: refused and dropped by the sender, or buffered and dropped
+        // with the channel; either way exactly once.
+        if let Err(v) = second {
+            assert_eq!(v, 2);
+        }
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+    });
+}
+
+/// `recv_many` waits for its first value while a sender sends two and leaves: the
+/// values arrive in order, each once, and a call returns 0 only once the channel is
+/// closed and drained.
+#[test]
+fn recv_many_races_a_sender_and_its_close() {
+    model(|| {
+        let (tx, rx) = bounded(1);
+        let sender = thread::spawn(move || {
+            tx.send_blocking(1).unwrap();
+            tx.send_blocking(2).unwrap();
+        }); // dropping tx closes the channel
+        let mut buf = Vec::new();
+        let first = loom::future::block_on(rx.recv_many(&mut buf, 2));
+        assert!(first >= 1, "returned {first} while a value was coming");
+        loop {
+            let n = loom::future::block_on(rx.recv_many(&mut buf, 2));
+            if n == 0 {
+                break;
+            }
+        }
+        assert_eq!(buf, [1, 2]);
+        assert!(rx.is_closed() && rx.is_empty());
+        sender.join().unwrap();
+    });
+}
+
+/// A `recv_many` dropped while a sender hands it a value: the value is either in
+/// the buffer the call filled before it was dropped, or still in the channel.
+#[test]
+fn a_dropped_recv_many_loses_nothing() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let mut buf = Vec::new();
+        let sender = {
+            let mut many = Box::pin(rx.recv_many(&mut buf, 4));
+            assert!(poll_once(&mut many).is_pending()); // waiting in recvq
+            let sender = thread::spawn(move || tx.send_blocking(3));
+            let _ = poll_once(&mut many); // may or may not find the value
+            drop(many); // the sender may be handing it over right now
+            sender
+        };
+        // The sender's leaving closes the channel, so this ends either way.
+        let left = rx.recv_blocking().ok();
+        assert_eq!(sender.join().unwrap(), Ok(()));
+        let got: Vec<i32> = buf.into_iter().chain(left).collect();
+        assert_eq!(got, [3], "the value exactly once");
+    });
+}
+
+/// A select waits on two channels while one is closed and the other's sender
+/// arrives: it completes with exactly one case, the close (Err) or the value, and
+/// a sender whose value it did not take gets the value back.
+#[test]
+fn close_while_a_select_waits_on_the_channel() {
+    model(|| {
+        let (tx_a, rx_a) = bounded::<i32>(0);
+        let (tx_b, rx_b) = bounded::<i32>(0);
+        let mut sel = Box::pin(
+            Select::new()
+                .recv(&rx_a, |m| ('a', m))
+                .recv(&rx_b, |m| ('b', m)),
+        );
+        assert!(poll_once(&mut sel).is_pending()); // waiting in both recvqs
+        let closer = thread::spawn(move || assert!(tx_a.close()));
+        let sender = thread::spawn(move || tx_b.send_blocking(2));
+        let got = loom::future::block_on(sel);
+        drop(rx_b); // releases the sender if the select did not take its value
+        let sent = sender.join().unwrap();
+        closer.join().unwrap();
+        match got {
+            ('a', m) => {
+                assert_eq!(m, Err(RecvError));
+                assert_eq!(sent, Err(SendError(2)));
+            }
+            ('b', m) => {
+                assert_eq!(m, Ok(2));
+                assert_eq!(sent, Ok(()));
+            }
+            _ => unreachable!(),
+        }
+        assert!(rx_a.is_closed());
+    });
+}
+
+/// A select's send case waits while the channel is closed under it and a receive
+/// case's peer arrives: the send case fails with its value, or the receive wins and
+/// the value goes nowhere.
+#[test]
+fn close_while_a_select_waits_to_send() {
+    model(|| {
+        let (tx_a, _rx_a) = bounded::<i32>(0); // nobody receives on `a`
+        let (tx_b, rx_b) = bounded::<i32>(0);
+        let closer_a = tx_a.clone();
+        let mut sel = Box::pin(
+            Select::new()
+                .send(&tx_a, 5, |res| match res {
+                    Ok(()) => unreachable!("nobody receives on a"),
+                    Err(SendError(v)) => Err(v),
+                })
+                .recv(&rx_b, |m| Ok(m.unwrap())),
+        );
+        assert!(poll_once(&mut sel).is_pending());
+        let closer = thread::spawn(move || assert!(closer_a.close()));
+        // At capacity 0 a try_send succeeds only by handing to a waiting receive.
+        let sender = thread::spawn(move || tx_b.try_send(7).is_ok());
+        let got = loom::future::block_on(sel);
+        let b_sent = sender.join().unwrap();
+        closer.join().unwrap();
+        match got {
+            Err(v) => {
+                assert_eq!(v, 5, "the failed send case hands its value back");
+                assert!(!b_sent, "b's value went to a select that chose the close");
+            }
+            Ok(v) => {
+                assert_eq!(v, 7);
+                assert!(b_sent);
+            }
+        }
+        assert_eq!(
+            rx_b.try_recv(),
+            Err(TryRecvError::Closed),
+            "nothing left behind"
+        );
+    });
+}
+
+/// A select over two channels is dropped while a peer on each tries to hand it a
+/// value: the select took nothing, and each value is either still in its channel
+/// (given back, so its send succeeded) or was never sent (its sender got it back).
+#[test]
+fn a_select_over_two_channels_dropped_while_both_peers_claim_it() {
+    let mut builder = loom::model::Builder::new();
+    // Three threads and two channels: a bound of 2 keeps it to seconds, and covers
+    // the drop landing before, between and after the two claims.
+    builder.preemption_bound = Some(2);
+    builder.check(|| {
+        let (tx_a, rx_a) = bounded::<i32>(0);
+        let (tx_b, rx_b) = bounded::<i32>(0);
+        let mut sel = Box::pin(
+            Select::new()
+                .recv(&rx_a, |m| m.unwrap())
+                .recv(&rx_b, |m| m.unwrap()),
+        );
+        assert!(poll_once(&mut sel).is_pending());
+        let a = thread::spawn(move || tx_a.try_send(1).is_ok());
+        let b = thread::spawn(move || tx_b.try_send(2).is_ok());
+        drop(sel);
+        let sent = (a.join().unwrap(), b.join().unwrap());
+        let left = (rx_a.try_recv().ok(), rx_b.try_recv().ok());
+        // A try_send on a rendezvous succeeds only by handing to a waiter: only the
+        // select was waiting, and it can win once. Its value came back to the channel.
+        assert!(!(sent.0 && sent.1), "one select took two values");
+        assert_eq!(left.0.is_some(), sent.0);
+        assert_eq!(left.1.is_some(), sent.1);
+        assert!(left.0.map_or(true, |v| v == 1) && left.1.map_or(true, |v| v == 2));
+    });
+}
