@@ -16,9 +16,23 @@ use loom::thread;
 /// Explores every interleaving with up to three preemptions: enough for the races
 /// below, small enough to finish in seconds.
 fn model(f: impl Fn() + Sync + Send + 'static) {
+    model_bounded(3, f);
+}
+
+/// [`model`] with another preemption bound. Prints how many interleavings it ran
+/// (`-- --nocapture` shows it), so a model that grows past the step's time budget is
+/// seen before it is felt.
+fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = runs.clone();
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
-    builder.check(f);
+    builder.preemption_bound = Some(preemptions);
+    builder.check(move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+        f();
+    });
+    let name = std::thread::current().name().unwrap_or("model").to_owned();
+    eprintln!("{name}: {} interleavings", runs.load(Ordering::Relaxed));
 }
 
 /// A waker that only records that it was woken.
@@ -441,4 +455,347 @@ fn a_timed_select_takes_effect_exactly_when_its_peer_saw_it() {
             Some(false) | None => assert_eq!(got, None),
         }
     });
+}
+
+// ---------------------------------------------------------------- unbounded channels
+//
+// An unbounded channel has no ring: its whole buffer is the `VecDeque` the lock
+// guards, which grows from nothing on the first value it keeps.
+
+/// Everything buffered now, oldest first.
+fn drain<T>(rx: &Receiver<T>) -> Vec<T> {
+    std::iter::from_fn(|| rx.try_recv().ok()).collect()
+}
+
+/// Two sends race a waiting receive and `close`. Close is sticky, so the sends that
+/// succeeded are a prefix of `[1, 2]`; the receive, which runs until the channel is
+/// closed and drained, gets exactly that prefix in order, and every failed send hands
+/// its value back.
+#[test]
+fn unbounded_sends_race_a_receive_and_close() {
+    model(|| {
+        let (tx, rx) = gochan::unbounded();
+        let closer = tx.clone();
+        let sender =
+            thread::spawn(move || [1, 2].map(|v| tx.try_send(v).map_err(|e| e.into_inner())));
+        let receiver = thread::spawn(move || {
+            std::iter::from_fn(|| rx.recv_blocking().ok()).collect::<Vec<_>>()
+        });
+        closer.close();
+        let sent = sender.join().unwrap();
+        let got = receiver.join().unwrap();
+        let mut ok = Vec::new();
+        for (v, res) in [1, 2].into_iter().zip(sent) {
+            match res {
+                Ok(()) => ok.push(v),
+                Err(back) => assert_eq!(back, v, "a failed send hands its value back"),
+            }
+        }
+        assert_eq!(got, ok, "received exactly what was sent, in order");
+        assert_eq!(
+            ok,
+            [1, 2][..ok.len()],
+            "a failed send fails every later one"
+        );
+    });
+}
+
+/// The last receiver leaves while sends race it and a receive that a value may already
+/// have been handed to is dropped: that value goes back to the buffer, and the buffer
+/// is dropped with the receiver. Every value is dropped exactly once, wherever it was.
+#[test]
+fn unbounded_values_buffered_when_the_receiver_leaves_are_dropped_once() {
+    model(|| {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (tx, rx) = gochan::unbounded();
+        let values = [Counted(drops.clone()), Counted(drops.clone())];
+        let mut recv = rx.recv();
+        assert!(poll_once(&mut recv).is_pending()); // queued: the first send hands to it
+        let sender = thread::spawn(move || {
+            // A failed send's value comes back here and is dropped with the result.
+            values.map(|v| tx.try_send(v).is_ok())
+        });
+        drop(recv); // holding a handed value or not
+        drop(rx); // the last receiver: drops what is buffered
+        let sent = sender.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+        // Sent ones were buffered before the receiver left; close is sticky.
+        assert!(sent[0] || !sent[1]);
+    });
+}
+
+// ---------------------------------------------------------------- recv_many
+
+/// Runs `recv_many` to completion with limit 4 until it returns 0, checking that each
+/// call appended exactly as many values as it said.
+fn recv_many_all(rx: &Receiver<i32>, buf: &mut Vec<i32>) {
+    loop {
+        let before = buf.len();
+        let n = loom::future::block_on(rx.recv_many(buf, 4));
+        assert_eq!(
+            buf.len(),
+            before + n,
+            "recv_many appends exactly what it counts"
+        );
+        if n == 0 {
+            // 0 only once the channel is closed and drained.
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+            return;
+        }
+    }
+}
+
+/// A `recv_many` waits on an empty channel of capacity 1 while two senders race to fill
+/// it: the first value wakes it, and it may batch the second, which moves from a
+/// waiting sender into the slot it frees. Every value is appended exactly once, and it
+/// returns 0 only after both senders are gone and the channel is drained.
+#[test]
+fn recv_many_waits_while_two_senders_race() {
+    model(|| {
+        let (tx, rx) = bounded(1);
+        let tx2 = tx.clone();
+        let mut buf = Vec::new();
+        let mut first = Box::pin(rx.recv_many(&mut buf, 4));
+        assert!(poll_once(&mut first).is_pending()); // queued on the empty channel
+        let a = thread::spawn(move || tx.send_blocking(1));
+        let b = thread::spawn(move || tx2.send_blocking(2));
+        let n = loom::future::block_on(first);
+        assert!(n == 1 || n == 2, "woken by a value, so never 0: got {n}");
+        assert_eq!(buf.len(), n);
+        recv_many_all(&rx, &mut buf); // the rest, until both senders have left
+        assert_eq!(a.join().unwrap(), Ok(()));
+        assert_eq!(b.join().unwrap(), Ok(()));
+        buf.sort();
+        assert_eq!(buf, [1, 2]);
+    });
+}
+
+/// A `recv_many` waits while sends race `close`: it gets the values that went in before
+/// the close, in order, and returns 0 exactly when none did.
+#[test]
+fn recv_many_waits_while_a_sender_races_close() {
+    model(|| {
+        let (tx, rx) = gochan::unbounded();
+        let closer = tx.clone();
+        let mut buf = Vec::new();
+        let mut first = Box::pin(rx.recv_many(&mut buf, 4));
+        assert!(poll_once(&mut first).is_pending());
+        let sender = thread::spawn(move || [1, 2].map(|v| tx.try_send(v).is_ok()));
+        let close = thread::spawn(move || closer.close());
+        let n = loom::future::block_on(first);
+        let sent = sender.join().unwrap();
+        assert!(close.join().unwrap());
+        let expected: Vec<i32> = [1, 2]
+            .into_iter()
+            .filter(|&v| sent[v as usize - 1])
+            .collect();
+        assert_eq!(
+            n == 0,
+            expected.is_empty(),
+            "0 only when closed and drained"
+        );
+        assert_eq!(buf.len(), n);
+        recv_many_all(&rx, &mut buf);
+        assert_eq!(buf, expected);
+        assert_eq!(expected, [1, 2][..expected.len()], "close is sticky");
+    });
+}
+
+/// A `recv_many` that a send may have handed its first value to is dropped before it
+/// collects it (`poll_again: false`), or polled once more and then dropped: nothing is
+/// lost or duplicated, and a value given back keeps its place ahead of the buffer.
+fn recv_many_dropped(poll_again: bool) {
+    model(move || {
+        let (tx, rx) = gochan::unbounded();
+        let mut buf = Vec::new();
+        {
+            let mut fut = Box::pin(rx.recv_many(&mut buf, 4));
+            assert!(poll_once(&mut fut).is_pending());
+            let sender = thread::spawn(move || {
+                tx.try_send(1).unwrap(); // handed to the waiting receive
+                tx.try_send(2).unwrap(); // buffered behind it
+            });
+            if poll_again {
+                let _ = poll_once(&mut fut);
+            }
+            drop(fut);
+            sender.join().unwrap();
+        }
+        // What it did not return, it left in the channel, in order.
+        buf.extend(drain(&rx));
+        assert_eq!(buf, [1, 2]);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn recv_many_dropped_after_it_was_woken() {
+    recv_many_dropped(false);
+}
+
+#[test]
+fn recv_many_polled_again_then_dropped() {
+    recv_many_dropped(true);
+}
+
+// ---------------------------------------------------------------- close meets a select
+//
+// `close` claims a waiting select's case like any peer, so it races the peers of the
+// select's other channels for the one claim. Loom reports a hang as a deadlock.
+
+/// Which case of a select completed, and how.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    A(Result<i32, RecvError>),
+    B(Result<i32, RecvError>),
+}
+
+/// A select waits on receives from `a` and `b`; one thread closes `a` while another
+/// sends on `b`. The select completes with exactly one of them: `a`'s `Err(RecvError)`
+/// (and the send on `b` then fails once the receiver leaves, its value handed back),
+/// or `b`'s value (and the send succeeded).
+#[test]
+fn close_while_a_select_waits_on_two_receives() {
+    model(|| {
+        let (tx_a, rx_a) = bounded::<i32>(0);
+        let (tx_b, rx_b) = bounded(0);
+        let mut sel = Box::pin(
+            Select::new()
+                .recv(&rx_a, Outcome::A)
+                .recv(&rx_b, Outcome::B),
+        );
+        assert!(poll_once(&mut sel).is_pending()); // a waiter in each channel
+        let closer = thread::spawn(move || tx_a.close());
+        let sender = thread::spawn(move || tx_b.send_blocking(2));
+        let got = loom::future::block_on(sel);
+        assert!(closer.join().unwrap());
+        drop(rx_b); // releases a send the select did not take
+        let sent = sender.join().unwrap();
+        match got {
+            Outcome::A(res) => {
+                assert_eq!(res, Err(RecvError));
+                assert_eq!(sent, Err(SendError(2)));
+            }
+            Outcome::B(res) => {
+                assert_eq!(res, Ok(2));
+                assert_eq!(sent, Ok(()));
+            }
+        }
+        assert_eq!(rx_a.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// Which case of a select with a send completed, and how.
+#[derive(Debug, PartialEq, Eq)]
+enum SendOrRecv {
+    Sent(Result<(), SendError<i32>>),
+    Received(Result<i32, RecvError>),
+}
+
+/// A select waits to send 7 on `a` (nobody receives there) and to receive from `b`;
+/// one thread closes `a` while another sends on `b`. Either the send case completes
+/// with `Err(SendError(7))`, the value handed back, or the receive case gets `b`'s
+/// value; never both.
+#[test]
+fn close_while_a_select_waits_to_send() {
+    model(|| {
+        let (tx_a, rx_a) = bounded::<i32>(0);
+        let (tx_b, rx_b) = bounded(0);
+        let closer = tx_a.clone();
+        let mut sel = Box::pin(
+            Select::new()
+                .send(&tx_a, 7, SendOrRecv::Sent)
+                .recv(&rx_b, SendOrRecv::Received),
+        );
+        assert!(poll_once(&mut sel).is_pending());
+        let close = thread::spawn(move || closer.close());
+        let sender = thread::spawn(move || tx_b.send_blocking(2));
+        let got = loom::future::block_on(sel);
+        assert!(close.join().unwrap());
+        drop(rx_b);
+        let sent = sender.join().unwrap();
+        match got {
+            SendOrRecv::Sent(res) => {
+                assert_eq!(res, Err(SendError(7)));
+                assert_eq!(sent, Err(SendError(2)));
+            }
+            SendOrRecv::Received(res) => {
+                assert_eq!(res, Ok(2));
+                assert_eq!(sent, Ok(()));
+            }
+        }
+        // The send case never reached the channel it failed on.
+        assert_eq!(rx_a.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+// ---------------------------------------------------------------- a dropped select
+
+/// A select waits on receives from `a` and `b`. One peer `try_send`s on `a`; the other
+/// polls a send future on `b` once and cancels it if it had to wait. The select is
+/// polled once more (`poll_again`) or not, then dropped while they may be claiming it.
+/// Afterwards every value is in exactly one place: taken by the select (only if it
+/// completed, and then only one), still in its channel (handed to the select, which
+/// gave it back), or back with its sender.
+fn select_dropped_while_two_peers_claim_it(poll_again: bool) {
+    model(move || {
+        let (tx_a, rx_a) = bounded(0);
+        let (tx_b, rx_b) = bounded(0);
+        let mut sel = Box::pin(Select::new().recv(&rx_a, |m| m).recv(&rx_b, |m| m));
+        assert!(poll_once(&mut sel).is_pending());
+        let a = thread::spawn(move || tx_a.try_send(1).map_err(|e| e.into_inner()));
+        let b = thread::spawn(move || {
+            let mut send = tx_b.send(2);
+            match poll_once(&mut send) {
+                Poll::Ready(res) => res.map_err(|e| e.0),
+                // Some: it was still waiting, and takes its value back.
+                Poll::Pending => Pin::new(&mut send).cancel().map_or(Ok(()), Err),
+            }
+        });
+        let taken = match poll_again {
+            true => match poll_once(&mut sel) {
+                Poll::Ready(res) => Some(res.unwrap()),
+                Poll::Pending => None,
+            },
+            false => None,
+        };
+        drop(sel); // the peers may be claiming it right now
+        let sent_a = a.join().unwrap();
+        let sent_b = b.join().unwrap();
+        let left = (drain(&rx_a), drain(&rx_b));
+        match taken {
+            Some(1) => {
+                assert_eq!((sent_a, sent_b), (Ok(()), Err(2)));
+                assert_eq!(left, (vec![], vec![]));
+            }
+            Some(2) => {
+                assert_eq!((sent_a, sent_b), (Err(1), Ok(())));
+                assert_eq!(left, (vec![], vec![]));
+            }
+            Some(other) => panic!("the select took {other}, which nobody sent"),
+            None => {
+                // It took none: a send that succeeded was handed to it, and its
+                // value was given back to that channel. At most one could be.
+                assert_eq!(left.0, sent_a.map_or(vec![], |()| vec![1]));
+                assert_eq!(left.1, sent_b.map_or(vec![], |()| vec![2]));
+                assert!(sent_a.is_err() || sent_b.is_err(), "one claim, one case");
+                if let Err(v) = sent_a {
+                    assert_eq!(v, 1);
+                }
+                if let Err(v) = sent_b {
+                    assert_eq!(v, 2);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn select_over_two_channels_dropped_while_two_peers_claim_it() {
+    select_dropped_while_two_peers_claim_it(false);
+}
+
+#[test]
+fn select_over_two_channels_polled_again_then_dropped_while_two_peers_claim_it() {
+    select_dropped_while_two_peers_claim_it(true);
 }
