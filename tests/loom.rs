@@ -501,8 +501,9 @@ fn unbounded_sends_race_a_receive_and_close() {
 }
 
 /// The last receiver leaves while sends race it and a receive that a value may already
-/// have been handed to is dropped: that value goes back to the buffer, and the buffer
-/// is dropped with the receiver. Every value is dropped exactly once, wherever it was.
+/// have been handed to is dropped: that value goes back to the buffer, and the last
+/// receiver drops the buffer as it leaves, though a sender keeps the channel alive.
+/// Every value is dropped exactly once, wherever it was.
 #[test]
 fn unbounded_values_buffered_when_the_receiver_leaves_are_dropped_once() {
     model(|| {
@@ -513,14 +514,17 @@ fn unbounded_values_buffered_when_the_receiver_leaves_are_dropped_once() {
         assert!(poll_once(&mut recv).is_pending()); // queued: the first send hands to it
         let sender = thread::spawn(move || {
             // A failed send's value comes back here and is dropped with the result.
-            values.map(|v| tx.try_send(v).is_ok())
+            let sent = values.map(|v| tx.try_send(v).is_ok());
+            (sent, tx)
         });
         drop(recv); // holding a handed value or not
         drop(rx); // the last receiver: drops what is buffered
-        let sent = sender.join().unwrap();
+        let (sent, tx) = sender.join().unwrap();
+        // The channel lives on in `tx`, so the receiver's leaving dropped the sent ones.
         assert_eq!(drops.load(Ordering::SeqCst), 2);
-        // Sent ones were buffered before the receiver left; close is sticky.
-        assert!(sent[0] || !sent[1]);
+        assert!(sent[0] || !sent[1], "close is sticky");
+        drop(tx);
+        assert_eq!(drops.load(Ordering::SeqCst), 2, "and none twice");
     });
 }
 
@@ -545,14 +549,18 @@ fn recv_many_all(rx: &Receiver<i32>, buf: &mut Vec<i32>) {
     }
 }
 
-/// A `recv_many` waits on an empty channel of capacity 1 while two senders race to fill
-/// it: the first value wakes it, and it may batch the second, which moves from a
-/// waiting sender into the slot it frees. Every value is appended exactly once, and it
-/// returns 0 only after both senders are gone and the channel is drained.
-#[test]
-fn recv_many_waits_while_two_senders_race() {
-    model(|| {
-        let (tx, rx) = bounded(1);
+/// A `recv_many` waits on an empty channel while two senders race to it: the first
+/// value wakes it, and it may batch the second, which at capacity 0 it takes straight
+/// from the waiting sender (and must wake it), and at capacity 1 from the ring. Every
+/// value is appended exactly once, and it returns 0 only after both senders are gone
+/// and the channel is drained.
+fn recv_many_waits_while_two_senders_race(cap: usize) {
+    // At capacity 0 the second sender parks until the batch wakes it, and with three
+    // preemptions that was some 730,000 interleavings (100 s), a third of the loom
+    // step's budget; two still reach every hand-off and the batch's wake, in about 6 s.
+    let preemptions = if cap == 0 { 2 } else { 3 };
+    model_bounded(preemptions, move || {
+        let (tx, rx) = bounded(cap);
         let tx2 = tx.clone();
         let mut buf = Vec::new();
         let mut first = Box::pin(rx.recv_many(&mut buf, 4));
@@ -568,6 +576,16 @@ fn recv_many_waits_while_two_senders_race() {
         buf.sort();
         assert_eq!(buf, [1, 2]);
     });
+}
+
+#[test]
+fn recv_many_waits_while_two_senders_race_at_capacity_0() {
+    recv_many_waits_while_two_senders_race(0);
+}
+
+#[test]
+fn recv_many_waits_while_two_senders_race_at_capacity_1() {
+    recv_many_waits_while_two_senders_race(1);
 }
 
 /// A `recv_many` waits while sends race `close`: it gets the values that went in before
@@ -640,8 +658,10 @@ fn recv_many_polled_again_then_dropped() {
 
 // ---------------------------------------------------------------- close meets a select
 //
-// `close` claims a waiting select's case like any peer, so it races the peers of the
-// select's other channels for the one claim. Loom reports a hang as a deadlock.
+// `close` claims a waiting select's case like any peer, so it races the peer of the
+// select's other channel for the one claim. That peer sends (so the select may
+// complete without the close) or closes too (so each close must claim the select
+// itself, or it waits forever). Loom reports a hang as a deadlock.
 
 /// Which case of a select completed, and how.
 #[derive(Debug, PartialEq, Eq)]
@@ -650,13 +670,23 @@ enum Outcome {
     B(Result<i32, RecvError>),
 }
 
+/// What the peer on channel `b` does: `Some` of how its send of 2 went, or `None` when
+/// it closes `b` instead.
+fn peer_on_b(tx_b: Sender<i32>, sends: bool) -> Option<Result<(), SendError<i32>>> {
+    if sends {
+        return Some(tx_b.send_blocking(2));
+    }
+    // Not asserted: once the select is done, dropping `rx_b` may have closed it first.
+    tx_b.close();
+    None
+}
+
 /// A select waits on receives from `a` and `b`; one thread closes `a` while another
-/// sends on `b`. The select completes with exactly one of them: `a`'s `Err(RecvError)`
-/// (and the send on `b` then fails once the receiver leaves, its value handed back),
-/// or `b`'s value (and the send succeeded).
-#[test]
-fn close_while_a_select_waits_on_two_receives() {
-    model(|| {
+/// sends on `b` (or closes it). The select completes with exactly one of them: `a`'s
+/// `Err(RecvError)`, and then a send on `b` fails once the receiver leaves, its value
+/// handed back; or `b`'s outcome, and then a send succeeded.
+fn close_while_a_select_waits_on_two_receives(b_sends: bool) {
+    model(move || {
         let (tx_a, rx_a) = bounded::<i32>(0);
         let (tx_b, rx_b) = bounded(0);
         let mut sel = Box::pin(
@@ -666,23 +696,34 @@ fn close_while_a_select_waits_on_two_receives() {
         );
         assert!(poll_once(&mut sel).is_pending()); // a waiter in each channel
         let closer = thread::spawn(move || tx_a.close());
-        let sender = thread::spawn(move || tx_b.send_blocking(2));
+        let peer = thread::spawn(move || peer_on_b(tx_b, b_sends));
         let got = loom::future::block_on(sel);
         assert!(closer.join().unwrap());
         drop(rx_b); // releases a send the select did not take
-        let sent = sender.join().unwrap();
-        match got {
-            Outcome::A(res) => {
+        let sent = peer.join().unwrap();
+        match (got, sent) {
+            (Outcome::A(res), sent) => {
                 assert_eq!(res, Err(RecvError));
-                assert_eq!(sent, Err(SendError(2)));
+                assert!(sent.map_or(true, |sent| sent == Err(SendError(2))));
             }
-            Outcome::B(res) => {
+            (Outcome::B(res), Some(sent)) => {
                 assert_eq!(res, Ok(2));
                 assert_eq!(sent, Ok(()));
             }
+            (Outcome::B(res), None) => assert_eq!(res, Err(RecvError)),
         }
         assert_eq!(rx_a.try_recv(), Err(TryRecvError::Closed));
     });
+}
+
+#[test]
+fn close_while_a_select_waits_on_two_receives_and_a_peer_sends() {
+    close_while_a_select_waits_on_two_receives(true);
+}
+
+#[test]
+fn two_closes_race_for_a_select_waiting_on_both() {
+    close_while_a_select_waits_on_two_receives(false);
 }
 
 /// Which case of a select with a send completed, and how.
@@ -693,12 +734,11 @@ enum SendOrRecv {
 }
 
 /// A select waits to send 7 on `a` (nobody receives there) and to receive from `b`;
-/// one thread closes `a` while another sends on `b`. Either the send case completes
-/// with `Err(SendError(7))`, the value handed back, or the receive case gets `b`'s
-/// value; never both.
-#[test]
-fn close_while_a_select_waits_to_send() {
-    model(|| {
+/// one thread closes `a` while another sends on `b` (or closes it). Either the send
+/// case completes with `Err(SendError(7))`, the value handed back, or the receive case
+/// gets `b`'s outcome; never both.
+fn close_while_a_select_waits_to_send(b_sends: bool) {
+    model(move || {
         let (tx_a, rx_a) = bounded::<i32>(0);
         let (tx_b, rx_b) = bounded(0);
         let closer = tx_a.clone();
@@ -709,24 +749,35 @@ fn close_while_a_select_waits_to_send() {
         );
         assert!(poll_once(&mut sel).is_pending());
         let close = thread::spawn(move || closer.close());
-        let sender = thread::spawn(move || tx_b.send_blocking(2));
+        let peer = thread::spawn(move || peer_on_b(tx_b, b_sends));
         let got = loom::future::block_on(sel);
         assert!(close.join().unwrap());
         drop(rx_b);
-        let sent = sender.join().unwrap();
-        match got {
-            SendOrRecv::Sent(res) => {
+        let sent = peer.join().unwrap();
+        match (got, sent) {
+            (SendOrRecv::Sent(res), sent) => {
                 assert_eq!(res, Err(SendError(7)));
-                assert_eq!(sent, Err(SendError(2)));
+                assert!(sent.map_or(true, |sent| sent == Err(SendError(2))));
             }
-            SendOrRecv::Received(res) => {
+            (SendOrRecv::Received(res), Some(sent)) => {
                 assert_eq!(res, Ok(2));
                 assert_eq!(sent, Ok(()));
             }
+            (SendOrRecv::Received(res), None) => assert_eq!(res, Err(RecvError)),
         }
-        // The send case never reached the channel it failed on.
+        // The send case's value never reached the channel it failed on.
         assert_eq!(rx_a.try_recv(), Err(TryRecvError::Closed));
     });
+}
+
+#[test]
+fn close_while_a_select_waits_to_send_and_a_peer_sends() {
+    close_while_a_select_waits_to_send(true);
+}
+
+#[test]
+fn a_close_races_a_close_for_a_select_waiting_to_send() {
+    close_while_a_select_waits_to_send(false);
 }
 
 // ---------------------------------------------------------------- a dropped select
