@@ -16,9 +16,23 @@ use loom::thread;
 /// Explores every interleaving with up to three preemptions: enough for the races
 /// below, small enough to finish in seconds.
 fn model(f: impl Fn() + Sync + Send + 'static) {
+    model_bounded(3, f);
+}
+
+/// [`model`] with another preemption bound. Prints how many interleavings it ran
+/// (`-- --nocapture` shows it), so a model that grows past the step's time budget is
+/// seen before it is felt.
+fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = runs.clone();
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
-    builder.check(f);
+    builder.preemption_bound = Some(preemptions);
+    builder.check(move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+        f();
+    });
+    let name = std::thread::current().name().unwrap_or("model").to_owned();
+    eprintln!("{name}: {} interleavings", runs.load(Ordering::Relaxed));
 }
 
 /// A waker that only records that it was woken.
@@ -443,204 +457,396 @@ fn a_timed_select_takes_effect_exactly_when_its_peer_saw_it() {
     });
 }
 
-// ---------------------------------------------------------------- issue 17: more of the protocol
+// ---------------------------------------------------------------- unbounded channels
+//
+// An unbounded channel has no ring: its whole buffer is the `VecDeque` the lock
+// guards, which grows from nothing on the first value it keeps.
 
-/// A numbered value that counts its drops, so a model can show each dropped once.
-#[derive(Debug)]
-struct Numbered(u32, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+/// Everything buffered now, oldest first.
+fn drain<T>(rx: &Receiver<T>) -> Vec<T> {
+    std::iter::from_fn(|| rx.try_recv().ok()).collect()
+}
 
-impl Drop for Numbered {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
+/// Two sends race a waiting receive and `close`. Close is sticky, so the sends that
+/// succeeded are a prefix of `[1, 2]`; the receive, which runs until the channel is
+/// closed and drained, gets exactly that prefix in order, and every failed send hands
+/// its value back.
+#[test]
+fn unbounded_sends_race_a_receive_and_close() {
+    model(|| {
+        let (tx, rx) = gochan::unbounded();
+        let closer = tx.clone();
+        let sender =
+            thread::spawn(move || [1, 2].map(|v| tx.try_send(v).map_err(|e| e.into_inner())));
+        let receiver = thread::spawn(move || {
+            std::iter::from_fn(|| rx.recv_blocking().ok()).collect::<Vec<_>>()
+        });
+        closer.close();
+        let sent = sender.join().unwrap();
+        let got = receiver.join().unwrap();
+        let mut ok = Vec::new();
+        for (v, res) in [1, 2].into_iter().zip(sent) {
+            match res {
+                Ok(()) => ok.push(v),
+                Err(back) => assert_eq!(back, v, "a failed send hands its value back"),
+            }
+        }
+        assert_eq!(got, ok, "received exactly what was sent, in order");
+        assert_eq!(
+            ok,
+            [1, 2][..ok.len()],
+            "a failed send fails every later one"
+        );
+    });
+}
+
+/// The last receiver leaves while sends race it and a receive that a value may already
+/// have been handed to is dropped: that value goes back to the buffer, and the last
+/// receiver drops the buffer as it leaves, though a sender keeps the channel alive.
+/// Every value is dropped exactly once, wherever it was.
+#[test]
+fn unbounded_values_buffered_when_the_receiver_leaves_are_dropped_once() {
+    model(|| {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (tx, rx) = gochan::unbounded();
+        let values = [Counted(drops.clone()), Counted(drops.clone())];
+        let mut recv = rx.recv();
+        assert!(poll_once(&mut recv).is_pending()); // queued: the first send hands to it
+        let sender = thread::spawn(move || {
+            // A failed send's value comes back here and is dropped with the result.
+            let sent = values.map(|v| tx.try_send(v).is_ok());
+            (sent, tx)
+        });
+        drop(recv); // holding a handed value or not
+        drop(rx); // the last receiver: drops what is buffered
+        let (sent, tx) = sender.join().unwrap();
+        // The channel lives on in `tx`, so the receiver's leaving dropped the sent ones.
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+        assert!(sent[0] || !sent[1], "close is sticky");
+        drop(tx);
+        assert_eq!(drops.load(Ordering::SeqCst), 2, "and none twice");
+    });
+}
+
+// ---------------------------------------------------------------- recv_many
+
+/// Runs `recv_many` to completion with limit 4 until it returns 0, checking that each
+/// call appended exactly as many values as it said.
+fn recv_many_all(rx: &Receiver<i32>, buf: &mut Vec<i32>) {
+    loop {
+        let before = buf.len();
+        let n = loom::future::block_on(rx.recv_many(buf, 4));
+        assert_eq!(
+            buf.len(),
+            before + n,
+            "recv_many appends exactly what it counts"
+        );
+        if n == 0 {
+            // 0 only once the channel is closed and drained.
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+            return;
+        }
     }
 }
 
-/// An unbounded channel's receive waits while a sender sends twice and the last
-/// receiver leaves: the waiting receive gets the first value, and the second is
-/// refused (handed back) or dropped with the channel, once.
-#[test]
-fn unbounded_sends_race_the_last_receiver_leaving() {
-    model(|| {
-        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let (tx, rx) = gochan::unbounded::<Numbered>();
-        let mut recv = rx.recv();
-        assert!(poll_once(&mut recv).is_pending()); // waiting in recvq
-        let counter = drops.clone();
-        let sender = thread::spawn(move || {
-            let first = tx.try_send(Numbered(1, counter.clone())).is_ok();
-            let second = tx
-                .try_send(Numbered(2, counter))
-                .map_err(|e| e.into_inner().0);
-            (first, second)
-        });
-        let got = loom::future::block_on(recv).map(|v| v.0);
-        drop(rx); // may come before, between or after the sender's second send
-        let (first, second) = sender.join().unwrap();
-        assert!(first, "the channel was open for the first send");
-        assert_eq!(got, Ok(1));
-        // The second value: refused and dropped by the sender, or buffered and dropped
-        // with the channel; either way exactly once.
-        if let Err(v) = second {
-            assert_eq!(v, 2);
-        }
-        assert_eq!(drops.load(Ordering::SeqCst), 2);
-    });
-}
-
-/// `recv_many` waits for its first value while a sender sends two and leaves: the
-/// values arrive in order, each once, and a call returns 0 only once the channel is
-/// closed and drained.
-#[test]
-fn recv_many_races_a_sender_and_its_close() {
-    model(|| {
-        let (tx, rx) = bounded(1);
-        let sender = thread::spawn(move || {
-            tx.send_blocking(1).unwrap();
-            tx.send_blocking(2).unwrap();
-        }); // dropping tx closes the channel
+/// A `recv_many` waits on an empty channel while two senders race to it: the first
+/// value wakes it, and it may batch the second, which at capacity 0 it takes straight
+/// from the waiting sender (and must wake it), and at capacity 1 from the ring. Every
+/// value is appended exactly once, and it returns 0 only after both senders are gone
+/// and the channel is drained.
+fn recv_many_waits_while_two_senders_race(cap: usize) {
+    // At capacity 0 the second sender parks until the batch wakes it, and with three
+    // preemptions that was some 730,000 interleavings (100 s), a third of the loom
+    // step's budget; two still reach every hand-off and the batch's wake, in about 6 s.
+    let preemptions = if cap == 0 { 2 } else { 3 };
+    model_bounded(preemptions, move || {
+        let (tx, rx) = bounded(cap);
+        let tx2 = tx.clone();
         let mut buf = Vec::new();
-        let first = loom::future::block_on(rx.recv_many(&mut buf, 2));
-        assert!(first >= 1, "returned {first} while a value was coming");
-        loop {
-            let n = loom::future::block_on(rx.recv_many(&mut buf, 2));
-            if n == 0 {
-                break;
-            }
-        }
+        let mut first = Box::pin(rx.recv_many(&mut buf, 4));
+        assert!(poll_once(&mut first).is_pending()); // queued on the empty channel
+        let a = thread::spawn(move || tx.send_blocking(1));
+        let b = thread::spawn(move || tx2.send_blocking(2));
+        let n = loom::future::block_on(first);
+        assert!(n == 1 || n == 2, "woken by a value, so never 0: got {n}");
+        assert_eq!(buf.len(), n);
+        recv_many_all(&rx, &mut buf); // the rest, until both senders have left
+        assert_eq!(a.join().unwrap(), Ok(()));
+        assert_eq!(b.join().unwrap(), Ok(()));
+        buf.sort();
         assert_eq!(buf, [1, 2]);
-        assert!(rx.is_closed() && rx.is_empty());
-        sender.join().unwrap();
     });
 }
 
-/// A `recv_many` dropped while a sender hands it a value: the value is either in
-/// the buffer the call filled before it was dropped, or still in the channel.
 #[test]
-fn a_dropped_recv_many_loses_nothing() {
+fn recv_many_waits_while_two_senders_race_at_capacity_0() {
+    recv_many_waits_while_two_senders_race(0);
+}
+
+#[test]
+fn recv_many_waits_while_two_senders_race_at_capacity_1() {
+    recv_many_waits_while_two_senders_race(1);
+}
+
+/// A `recv_many` waits while sends race `close`: it gets the values that went in before
+/// the close, in order, and returns 0 exactly when none did.
+#[test]
+fn recv_many_waits_while_a_sender_races_close() {
     model(|| {
-        let (tx, rx) = bounded(0);
+        let (tx, rx) = gochan::unbounded();
+        let closer = tx.clone();
         let mut buf = Vec::new();
-        let sender = {
-            let mut many = Box::pin(rx.recv_many(&mut buf, 4));
-            assert!(poll_once(&mut many).is_pending()); // waiting in recvq
-            let sender = thread::spawn(move || tx.send_blocking(3));
-            let _ = poll_once(&mut many); // may or may not find the value
-            drop(many); // the sender may be handing it over right now
-            sender
-        };
-        // The sender's leaving closes the channel, so this ends either way.
-        let left = rx.recv_blocking().ok();
-        assert_eq!(sender.join().unwrap(), Ok(()));
-        let got: Vec<i32> = buf.into_iter().chain(left).collect();
-        assert_eq!(got, [3], "the value exactly once");
+        let mut first = Box::pin(rx.recv_many(&mut buf, 4));
+        assert!(poll_once(&mut first).is_pending());
+        let sender = thread::spawn(move || [1, 2].map(|v| tx.try_send(v).is_ok()));
+        let close = thread::spawn(move || closer.close());
+        let n = loom::future::block_on(first);
+        let sent = sender.join().unwrap();
+        assert!(close.join().unwrap());
+        let expected: Vec<i32> = [1, 2]
+            .into_iter()
+            .filter(|&v| sent[v as usize - 1])
+            .collect();
+        assert_eq!(
+            n == 0,
+            expected.is_empty(),
+            "0 only when closed and drained"
+        );
+        assert_eq!(buf.len(), n);
+        recv_many_all(&rx, &mut buf);
+        assert_eq!(buf, expected);
+        assert_eq!(expected, [1, 2][..expected.len()], "close is sticky");
     });
 }
 
-/// A select waits on two channels while one is closed and the other's sender
-/// arrives: it completes with exactly one case, the close (Err) or the value, and
-/// a sender whose value it did not take gets the value back.
+/// A `recv_many` that a send may have handed its first value to is dropped before it
+/// collects it (`poll_again: false`), or polled once more and then dropped: nothing is
+/// lost or duplicated, and a value given back keeps its place ahead of the buffer.
+fn recv_many_dropped(poll_again: bool) {
+    model(move || {
+        let (tx, rx) = gochan::unbounded();
+        let mut buf = Vec::new();
+        {
+            let mut fut = Box::pin(rx.recv_many(&mut buf, 4));
+            assert!(poll_once(&mut fut).is_pending());
+            let sender = thread::spawn(move || {
+                tx.try_send(1).unwrap(); // handed to the waiting receive
+                tx.try_send(2).unwrap(); // buffered behind it
+            });
+            if poll_again {
+                let _ = poll_once(&mut fut);
+            }
+            drop(fut);
+            sender.join().unwrap();
+        }
+        // What it did not return, it left in the channel, in order.
+        buf.extend(drain(&rx));
+        assert_eq!(buf, [1, 2]);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
 #[test]
-fn close_while_a_select_waits_on_the_channel() {
-    model(|| {
+fn recv_many_dropped_after_it_was_woken() {
+    recv_many_dropped(false);
+}
+
+#[test]
+fn recv_many_polled_again_then_dropped() {
+    recv_many_dropped(true);
+}
+
+// ---------------------------------------------------------------- close meets a select
+//
+// `close` claims a waiting select's case like any peer, so it races the peer of the
+// select's other channel for the one claim. That peer sends (so the select may
+// complete without the close) or closes too (so each close must claim the select
+// itself, or it waits forever). Loom reports a hang as a deadlock.
+
+/// Which case of a select completed, and how.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    A(Result<i32, RecvError>),
+    B(Result<i32, RecvError>),
+}
+
+/// What the peer on channel `b` does: `Some` of how its send of 2 went, or `None` when
+/// it closes `b` instead.
+fn peer_on_b(tx_b: Sender<i32>, sends: bool) -> Option<Result<(), SendError<i32>>> {
+    if sends {
+        return Some(tx_b.send_blocking(2));
+    }
+    // Not asserted: once the select is done, dropping `rx_b` may have closed it first.
+    tx_b.close();
+    None
+}
+
+/// A select waits on receives from `a` and `b`; one thread closes `a` while another
+/// sends on `b` (or closes it). The select completes with exactly one of them: `a`'s
+/// `Err(RecvError)`, and then a send on `b` fails once the receiver leaves, its value
+/// handed back; or `b`'s outcome, and then a send succeeded.
+fn close_while_a_select_waits_on_two_receives(b_sends: bool) {
+    model(move || {
         let (tx_a, rx_a) = bounded::<i32>(0);
-        let (tx_b, rx_b) = bounded::<i32>(0);
+        let (tx_b, rx_b) = bounded(0);
         let mut sel = Box::pin(
             Select::new()
-                .recv(&rx_a, |m| ('a', m))
-                .recv(&rx_b, |m| ('b', m)),
+                .recv(&rx_a, Outcome::A)
+                .recv(&rx_b, Outcome::B),
         );
-        assert!(poll_once(&mut sel).is_pending()); // waiting in both recvqs
-        let closer = thread::spawn(move || assert!(tx_a.close()));
-        let sender = thread::spawn(move || tx_b.send_blocking(2));
+        assert!(poll_once(&mut sel).is_pending()); // a waiter in each channel
+        let closer = thread::spawn(move || tx_a.close());
+        let peer = thread::spawn(move || peer_on_b(tx_b, b_sends));
         let got = loom::future::block_on(sel);
-        drop(rx_b); // releases the sender if the select did not take its value
-        let sent = sender.join().unwrap();
-        closer.join().unwrap();
-        match got {
-            ('a', m) => {
-                assert_eq!(m, Err(RecvError));
-                assert_eq!(sent, Err(SendError(2)));
+        assert!(closer.join().unwrap());
+        drop(rx_b); // releases a send the select did not take
+        let sent = peer.join().unwrap();
+        match (got, sent) {
+            (Outcome::A(res), sent) => {
+                assert_eq!(res, Err(RecvError));
+                assert!(sent.map_or(true, |sent| sent == Err(SendError(2))));
             }
-            ('b', m) => {
-                assert_eq!(m, Ok(2));
+            (Outcome::B(res), Some(sent)) => {
+                assert_eq!(res, Ok(2));
                 assert_eq!(sent, Ok(()));
             }
-            _ => unreachable!(),
+            (Outcome::B(res), None) => assert_eq!(res, Err(RecvError)),
         }
-        assert!(rx_a.is_closed());
+        assert_eq!(rx_a.try_recv(), Err(TryRecvError::Closed));
     });
 }
 
-/// A select's send case waits while the channel is closed under it and a receive
-/// case's peer arrives: the send case fails with its value, or the receive wins and
-/// the value goes nowhere.
 #[test]
-fn close_while_a_select_waits_to_send() {
-    model(|| {
-        let (tx_a, _rx_a) = bounded::<i32>(0); // nobody receives on `a`
-        let (tx_b, rx_b) = bounded::<i32>(0);
-        let closer_a = tx_a.clone();
-        let mut sel = Box::pin(
-            Select::new()
-                .send(&tx_a, 5, |res| match res {
-                    Ok(()) => unreachable!("nobody receives on a"),
-                    Err(SendError(v)) => Err(v),
-                })
-                .recv(&rx_b, |m| Ok(m.unwrap())),
-        );
-        assert!(poll_once(&mut sel).is_pending());
-        let closer = thread::spawn(move || assert!(closer_a.close()));
-        // At capacity 0 a try_send succeeds only by handing to a waiting receive.
-        let sender = thread::spawn(move || tx_b.try_send(7).is_ok());
-        let got = loom::future::block_on(sel);
-        let b_sent = sender.join().unwrap();
-        closer.join().unwrap();
-        match got {
-            Err(v) => {
-                assert_eq!(v, 5, "the failed send case hands its value back");
-                assert!(!b_sent, "b's value went to a select that chose the close");
-            }
-            Ok(v) => {
-                assert_eq!(v, 7);
-                assert!(b_sent);
-            }
-        }
-        assert_eq!(
-            rx_b.try_recv(),
-            Err(TryRecvError::Closed),
-            "nothing left behind"
-        );
-    });
+fn close_while_a_select_waits_on_two_receives_and_a_peer_sends() {
+    close_while_a_select_waits_on_two_receives(true);
 }
 
-/// A select over two channels is dropped while a peer on each tries to hand it a
-/// value: the select took nothing, and each value is either still in its channel
-/// (given back, so its send succeeded) or was never sent (its sender got it back).
 #[test]
-fn a_select_over_two_channels_dropped_while_both_peers_claim_it() {
-    let mut builder = loom::model::Builder::new();
-    // Three threads and two channels: a bound of 2 keeps it to seconds, and covers
-    // the drop landing before, between and after the two claims.
-    builder.preemption_bound = Some(2);
-    builder.check(|| {
+fn two_closes_race_for_a_select_waiting_on_both() {
+    close_while_a_select_waits_on_two_receives(false);
+}
+
+/// Which case of a select with a send completed, and how.
+#[derive(Debug, PartialEq, Eq)]
+enum SendOrRecv {
+    Sent(Result<(), SendError<i32>>),
+    Received(Result<i32, RecvError>),
+}
+
+/// A select waits to send 7 on `a` (nobody receives there) and to receive from `b`;
+/// one thread closes `a` while another sends on `b` (or closes it). Either the send
+/// case completes with `Err(SendError(7))`, the value handed back, or the receive case
+/// gets `b`'s outcome; never both.
+fn close_while_a_select_waits_to_send(b_sends: bool) {
+    model(move || {
         let (tx_a, rx_a) = bounded::<i32>(0);
-        let (tx_b, rx_b) = bounded::<i32>(0);
+        let (tx_b, rx_b) = bounded(0);
+        let closer = tx_a.clone();
         let mut sel = Box::pin(
             Select::new()
-                .recv(&rx_a, |m| m.unwrap())
-                .recv(&rx_b, |m| m.unwrap()),
+                .send(&tx_a, 7, SendOrRecv::Sent)
+                .recv(&rx_b, SendOrRecv::Received),
         );
         assert!(poll_once(&mut sel).is_pending());
-        let a = thread::spawn(move || tx_a.try_send(1).is_ok());
-        let b = thread::spawn(move || tx_b.try_send(2).is_ok());
-        drop(sel);
-        let sent = (a.join().unwrap(), b.join().unwrap());
-        let left = (rx_a.try_recv().ok(), rx_b.try_recv().ok());
-        // A try_send on a rendezvous succeeds only by handing to a waiter: only the
-        // select was waiting, and it can win once. Its value came back to the channel.
-        assert!(!(sent.0 && sent.1), "one select took two values");
-        assert_eq!(left.0.is_some(), sent.0);
-        assert_eq!(left.1.is_some(), sent.1);
-        assert!(left.0.map_or(true, |v| v == 1) && left.1.map_or(true, |v| v == 2));
+        let close = thread::spawn(move || closer.close());
+        let peer = thread::spawn(move || peer_on_b(tx_b, b_sends));
+        let got = loom::future::block_on(sel);
+        assert!(close.join().unwrap());
+        drop(rx_b);
+        let sent = peer.join().unwrap();
+        match (got, sent) {
+            (SendOrRecv::Sent(res), sent) => {
+                assert_eq!(res, Err(SendError(7)));
+                assert!(sent.map_or(true, |sent| sent == Err(SendError(2))));
+            }
+            (SendOrRecv::Received(res), Some(sent)) => {
+                assert_eq!(res, Ok(2));
+                assert_eq!(sent, Ok(()));
+            }
+            (SendOrRecv::Received(res), None) => assert_eq!(res, Err(RecvError)),
+        }
+        // The send case's value never reached the channel it failed on.
+        assert_eq!(rx_a.try_recv(), Err(TryRecvError::Closed));
     });
+}
+
+#[test]
+fn close_while_a_select_waits_to_send_and_a_peer_sends() {
+    close_while_a_select_waits_to_send(true);
+}
+
+#[test]
+fn a_close_races_a_close_for_a_select_waiting_to_send() {
+    close_while_a_select_waits_to_send(false);
+}
+
+// ---------------------------------------------------------------- a dropped select
+
+/// A select waits on receives from `a` and `b`. One peer `try_send`s on `a`; the other
+/// polls a send future on `b` once and cancels it if it had to wait. The select is
+/// polled once more (`poll_again`) or not, then dropped while they may be claiming it.
+/// Afterwards every value is in exactly one place: taken by the select (only if it
+/// completed, and then only one), still in its channel (handed to the select, which
+/// gave it back), or back with its sender.
+fn select_dropped_while_two_peers_claim_it(poll_again: bool) {
+    model(move || {
+        let (tx_a, rx_a) = bounded(0);
+        let (tx_b, rx_b) = bounded(0);
+        let mut sel = Box::pin(Select::new().recv(&rx_a, |m| m).recv(&rx_b, |m| m));
+        assert!(poll_once(&mut sel).is_pending());
+        let a = thread::spawn(move || tx_a.try_send(1).map_err(|e| e.into_inner()));
+        let b = thread::spawn(move || {
+            let mut send = tx_b.send(2);
+            match poll_once(&mut send) {
+                Poll::Ready(res) => res.map_err(|e| e.0),
+                // Some: it was still waiting, and takes its value back.
+                Poll::Pending => Pin::new(&mut send).cancel().map_or(Ok(()), Err),
+            }
+        });
+        let taken = match poll_again {
+            true => match poll_once(&mut sel) {
+                Poll::Ready(res) => Some(res.unwrap()),
+                Poll::Pending => None,
+            },
+            false => None,
+        };
+        drop(sel); // the peers may be claiming it right now
+        let sent_a = a.join().unwrap();
+        let sent_b = b.join().unwrap();
+        let left = (drain(&rx_a), drain(&rx_b));
+        match taken {
+            Some(1) => {
+                assert_eq!((sent_a, sent_b), (Ok(()), Err(2)));
+                assert_eq!(left, (vec![], vec![]));
+            }
+            Some(2) => {
+                assert_eq!((sent_a, sent_b), (Err(1), Ok(())));
+                assert_eq!(left, (vec![], vec![]));
+            }
+            Some(other) => panic!("the select took {other}, which nobody sent"),
+            None => {
+                // It took none: a send that succeeded was handed to it, and its
+                // value was given back to that channel. At most one could be.
+                assert_eq!(left.0, sent_a.map_or(vec![], |()| vec![1]));
+                assert_eq!(left.1, sent_b.map_or(vec![], |()| vec![2]));
+                assert!(sent_a.is_err() || sent_b.is_err(), "one claim, one case");
+                if let Err(v) = sent_a {
+                    assert_eq!(v, 1);
+                }
+                if let Err(v) = sent_b {
+                    assert_eq!(v, 2);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn select_over_two_channels_dropped_while_two_peers_claim_it() {
+    select_dropped_while_two_peers_claim_it(false);
+}
+
+#[test]
+fn select_over_two_channels_polled_again_then_dropped_while_two_peers_claim_it() {
+    select_dropped_while_two_peers_claim_it(true);
 }
