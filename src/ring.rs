@@ -198,8 +198,8 @@ impl<T> Ring<T> {
     /// A receive without the lock: wins the slot of the oldest value, which the caller
     /// takes at once with [`Popped::take`]. The value is not moved here so that it moves
     /// once, from the slot to where the caller returns it: returned through this
-    /// function's `Result`, a 64-byte value was copied through the stack four times,
-    /// which made current-thread rows at capacity 64 with 64-byte values 40% slower.
+    /// function's `Result`, a 64-byte value was copied through the stack four times
+    /// (the cost is in `BENCHMARKS.md`, "The measurements behind the code").
     #[inline]
     pub(crate) fn try_pop(&self) -> Result<Popped<'_, T>, Blocked> {
         let mut spins = 0u32;
