@@ -803,12 +803,13 @@ fn select_dropped_while_two_peers_claim_it(poll_again: bool) {
                 Poll::Pending => Pin::new(&mut send).cancel().map_or(Ok(()), Err),
             }
         });
-        let taken = match poll_again {
-            true => match poll_once(&mut sel) {
+        let taken = if poll_again {
+            match poll_once(&mut sel) {
                 Poll::Ready(res) => Some(res.unwrap()),
                 Poll::Pending => None,
-            },
-            false => None,
+            }
+        } else {
+            None
         };
         drop(sel); // the peers may be claiming it right now
         let sent_a = a.join().unwrap();
