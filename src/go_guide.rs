@@ -20,7 +20,7 @@
 //! | `select { case ... }` | [`select!`](crate::select!) |
 //! | `select { ...; default: }` | `default =>` in `select!`; [`try_send`](crate::Sender::try_send), [`try_recv`](crate::Receiver::try_recv) |
 //! | `case <-time.After(d):` | `future(sleep(d)) -> _ =>` in `select!`; [`recv_timeout`](crate::Receiver::recv_timeout), [`Select::wait_timeout`](crate::Select::wait_timeout) on a thread |
-//! | `reflect.Select(cases)` | [`Select`](crate::Select) |
+//! | `reflect.Select(cases)` | [`Select`](crate::Select); [`SelectLoop`](crate::SelectLoop) to keep the cases across a loop |
 //! | `select {}` | `Select::new().await`, a `select!` of nil cases |
 //! | `go f()` | your executor's spawn, or `std::thread::spawn` |
 //!
@@ -365,6 +365,36 @@
 //! }
 //! let (chosen, value) = sel.wait(); // chosen, value, ok := reflect.Select(cases)
 //! assert_eq!((chosen, value), (2, Ok("third")));
+//! ```
+//!
+//! A `Select` is used up by the one select it runs. Go keeps its `cases` slice across
+//! a loop, and so does [`SelectLoop`](crate::SelectLoop): built once with `FnMut`
+//! closures, then selected as often as needed. Setting `cases[i].Chan` to a zero
+//! `reflect.Value` to switch a closed channel off is
+//! [`disable(i)`](crate::SelectLoop::disable).
+//!
+//! ```
+//! use gochan::{RecvError, SelectLoop};
+//! let chans: Vec<_> = (0..4).map(|_| gochan::unbounded::<u32>()).collect();
+//! for (i, (tx, _)) in chans.iter().enumerate() {
+//!     tx.try_send(i as u32).unwrap();
+//!     tx.close();
+//! }
+//! let mut cases = SelectLoop::new();
+//! for (i, (_, rx)) in chans.iter().enumerate() {
+//!     cases = cases.recv(rx, move |v: Result<u32, RecvError>| (i, v));
+//! }
+//! let (mut sum, mut open) = (0, chans.len());
+//! while open > 0 {
+//!     match cases.wait() {
+//!         (_, Ok(v)) => sum += v,
+//!         (chosen, Err(RecvError)) => {
+//!             cases.disable(chosen); // cases[chosen].Chan = reflect.Value{}
+//!             open -= 1;
+//!         }
+//!     }
+//! }
+//! assert_eq!(sum, 0 + 1 + 2 + 3);
 //! ```
 //!
 //! # `select {}`

@@ -228,6 +228,10 @@
 //! When several cases are ready, the select picks one uniformly at random, fresh each
 //! time, so no case starves; `default` makes it non-blocking.
 //!
+//! A loop over a [`Select`] builds it anew each time; a [`SelectLoop`] is built once
+//! and selected again and again, the fan-in that Go writes with `reflect.Select` over a
+//! slice of cases it keeps ([`SelectLoop::disable`] is its nil).
+//!
 //! ```
 //! # futures::executor::block_on(async {
 //! let (tx_a, rx_a) = gochan::bounded(1);
@@ -429,7 +433,7 @@ pub use error::{
 };
 pub use future::{ClosedFuture, RecvFuture, SendFuture};
 pub use iter::{IntoIter, Iter, TryIter};
-pub use select::Select;
+pub use select::{Select, SelectLoop, SelectNext};
 pub use stream::{RecvStream, SendSink};
 
 /// Not public API: what `select!` expands to.

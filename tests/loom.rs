@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use gochan::{bounded, Receiver, RecvError, Select, SendError, Sender, TryRecvError};
+use gochan::{bounded, Receiver, RecvError, Select, SelectLoop, SendError, Sender, TryRecvError};
 use loom::thread;
 
 /// Explores every interleaving with up to three preemptions: enough for the races
@@ -195,6 +195,55 @@ fn select_dropped_while_a_peer_claims_it() {
         let sender = thread::spawn(move || tx.send_blocking(8));
         drop(sel); // the sender may be claiming it right now
         assert_eq!(rx.recv_blocking(), Ok(8));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+/// A `SelectLoop` selects twice while two senders race: the first select's claim may
+/// still be held by the peer that won it when the loop rearms, so the loop must reuse
+/// the claim only when nobody holds it, and its cases must be back at rest: the second
+/// select gets the other value, and each value is received exactly once.
+#[test]
+fn a_select_loop_selects_twice_while_two_senders_race() {
+    model(|| {
+        let (tx_a, rx_a) = bounded(0);
+        let (tx_b, rx_b) = bounded(0);
+        // Kept open, so that a sender that finished does not close its channel.
+        let _open = (tx_a.clone(), tx_b.clone());
+        let a = thread::spawn(move || tx_a.send_blocking(1));
+        let b = thread::spawn(move || tx_b.send_blocking(2));
+        let mut sel = SelectLoop::new()
+            .recv(&rx_a, |m| m.unwrap())
+            .recv(&rx_b, |m| m.unwrap());
+        let first = sel.wait();
+        let second = sel.wait();
+        assert_eq!(first + second, 3);
+        assert_eq!(a.join().unwrap(), Ok(()));
+        assert_eq!(b.join().unwrap(), Ok(()));
+    });
+}
+
+/// A `SelectLoop`'s select dropped while a peer claims it gives back what the peer
+/// handed it, and the loop's next select receives it.
+#[test]
+fn a_select_loop_select_dropped_while_a_peer_claims_it() {
+    model(|| {
+        let (tx, rx) = bounded(0);
+        let (_other_tx, other_rx) = bounded::<u32>(0);
+        let mut sel = SelectLoop::new()
+            .recv(&rx, |m| m.unwrap())
+            .recv(&other_rx, |m| m.unwrap());
+        let sender = thread::spawn(move || tx.send_blocking(8));
+        {
+            let mut next = sel.select();
+            if let Poll::Ready(v) = poll_once(&mut next) {
+                assert_eq!(v, 8);
+                drop(next);
+                assert_eq!(sender.join().unwrap(), Ok(()));
+                return;
+            }
+        } // dropped: the sender may be claiming it right now
+        assert_eq!(sel.wait(), 8);
         assert_eq!(sender.join().unwrap(), Ok(()));
     });
 }

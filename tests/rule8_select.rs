@@ -7,6 +7,7 @@
 mod common;
 
 use std::future::IntoFuture;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
@@ -14,8 +15,8 @@ use std::time::Duration;
 
 use common::*;
 use gochan::{
-    bounded, select, unbounded, Receiver, RecvError, Select, SendError, Sender, TryRecvError,
-    TrySendError,
+    bounded, select, unbounded, Receiver, RecvError, Select, SelectLoop, SendError, Sender,
+    TryRecvError, TrySendError,
 };
 
 // ---------------------------------------------------------------- fairness
@@ -1208,4 +1209,297 @@ fn select_with_more_cases_than_fit_on_the_stack() {
             .iter()
             .all(|rx| rx.try_recv() == Err(TryRecvError::Empty)));
     });
+}
+
+// ---------------------------------------------------------------- SelectLoop
+
+/// A `SelectLoop` chooses fairly on every select, not only on its first: its order and
+/// random state persist between selects, which must not favour any case.
+#[test]
+fn select_loop_is_fair_on_every_select() {
+    thread_timeout(SECS, || {
+        for k in [2usize, 3, 8] {
+            let ch = filled(k);
+            let mut sel = SelectLoop::new();
+            for (_, rx) in &ch {
+                sel = sel.recv(rx, |m: Result<usize, RecvError>| m.unwrap());
+            }
+            let mut counts = vec![0usize; k];
+            for t in 0..TRIALS {
+                let i = if t % 2 == 0 {
+                    sel.wait()
+                } else {
+                    futures::executor::block_on(sel.select())
+                };
+                counts[i] += 1;
+            }
+            assert_uniform(&counts, &format!("SelectLoop with {k} ready cases"));
+        }
+    });
+}
+
+/// Fan-in with one `SelectLoop` per consumer thread, producers on other threads, at
+/// capacities 0 and 3; a closed channel's case is disabled. Every value arrives exactly
+/// once.
+#[test]
+fn select_loop_fan_in_exactly_once() {
+    thread_timeout(SECS, || {
+        for cap in [0usize, 3] {
+            const N: u64 = 2000;
+            let chans: Vec<(Sender<u64>, Receiver<u64>)> = (0..3).map(|_| bounded(cap)).collect();
+            let producers: Vec<_> = chans
+                .iter()
+                .enumerate()
+                .map(|(c, (tx, _))| {
+                    let tx = tx.clone();
+                    std::thread::spawn(move || {
+                        for i in 0..N {
+                            tx.send_blocking(c as u64 * N + i).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            let rxs: Vec<Receiver<u64>> = chans.iter().map(|c| c.1.clone()).collect();
+            drop(chans);
+            let consumers: Vec<_> = (0..2)
+                .map(|_| {
+                    let rxs = rxs.clone();
+                    std::thread::spawn(move || {
+                        let mut sel = SelectLoop::new();
+                        for (i, rx) in rxs.iter().enumerate() {
+                            sel = sel.recv(rx, move |m: Result<u64, RecvError>| (i, m));
+                        }
+                        let (mut got, mut open) = (Vec::new(), rxs.len());
+                        while open > 0 {
+                            match sel.wait() {
+                                (_, Ok(v)) => got.push(v),
+                                (i, Err(RecvError)) => {
+                                    sel.disable(i);
+                                    open -= 1;
+                                }
+                            }
+                        }
+                        got
+                    })
+                })
+                .collect();
+            drop(rxs);
+            for p in producers {
+                p.join().unwrap();
+            }
+            let all = consumers
+                .into_iter()
+                .flat_map(|c| c.join().unwrap())
+                .collect();
+            assert_same_set(all, (0..3 * N).collect());
+        }
+    });
+}
+
+/// Threads that each loop over one `SelectLoop` with a send case and a receive case
+/// on a shared channel pass values around until the channel closes. Every value a send
+/// case made is received exactly once, handed back by the close, or still held unsent
+/// by its case when the loop is dropped; each is dropped exactly once.
+#[test]
+fn select_loop_send_and_recv_exactly_once() {
+    thread_timeout(SECS, || {
+        for cap in [0usize, 1, 4] {
+            const SELECTS: usize = 4000;
+            let drops = Arc::new(AtomicUsize::new(0));
+            let made = Arc::new(AtomicUsize::new(0));
+            let selects = Arc::new(AtomicUsize::new(0));
+            let (tx, rx) = bounded::<DropCounter>(cap);
+            let workers: Vec<_> = (0..3)
+                .map(|w| {
+                    let (tx, rx) = (tx.clone(), rx.clone());
+                    let (drops, made, selects) = (drops.clone(), made.clone(), selects.clone());
+                    std::thread::spawn(move || {
+                        let (mut received, mut handed_back) = (Vec::new(), 0);
+                        let mut next = 0;
+                        let mut sel = SelectLoop::new()
+                            .send(
+                                &tx,
+                                || {
+                                    next += 1;
+                                    made.fetch_add(1, Ordering::SeqCst);
+                                    DropCounter::new(w * 1_000_000 + next, &drops)
+                                },
+                                |res| match res {
+                                    Ok(()) => Ok(None),
+                                    Err(SendError(_)) => Err(true),
+                                },
+                            )
+                            .recv(&rx, |m| match m {
+                                Ok(v) => Ok(Some(v.id as u64)),
+                                Err(RecvError) => Err(false),
+                            });
+                        loop {
+                            match sel.wait() {
+                                Ok(got) => received.extend(got),
+                                Err(was_send) => {
+                                    handed_back += usize::from(was_send);
+                                    break;
+                                }
+                            }
+                            selects.fetch_add(1, Ordering::SeqCst);
+                        }
+                        (received, handed_back)
+                    })
+                })
+                .collect();
+            // Two waiting workers can always pair, so the selects keep coming.
+            while selects.load(Ordering::SeqCst) < SELECTS {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert!(tx.close());
+            let (mut all, mut handed_back) = (Vec::new(), 0);
+            for w in workers {
+                let (got, back) = w.join().unwrap();
+                all.extend(got);
+                handed_back += back;
+            }
+            all.extend(rx.try_iter().map(|v| v.id as u64)); // left in the buffer
+            let mut distinct = all.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(
+                distinct.len(),
+                all.len(),
+                "cap {cap}: a value was received twice"
+            );
+            let made = made.load(Ordering::SeqCst);
+            // Each worker's send case holds at most one unsent value when it stops.
+            let unsent = made - all.len() - handed_back;
+            assert!(
+                unsent <= 3,
+                "cap {cap}: {unsent} values neither received nor held"
+            );
+            assert_eq!(drops.load(Ordering::SeqCst), made, "cap {cap}: drops");
+        }
+    });
+}
+
+/// An unchosen send case keeps its value for the next select instead of dropping it,
+/// and `make` is called again only after the value was sent.
+#[test]
+fn select_loop_send_case_keeps_its_value_until_sent() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = bounded::<DropCounter>(0); // nobody receives yet: the send waits
+    let (ready_tx, ready_rx) = unbounded::<u32>();
+    let mut made = 0;
+    let mut sel = SelectLoop::new()
+        .send(
+            &tx,
+            || {
+                made += 1;
+                DropCounter::new(made, &drops)
+            },
+            |res| {
+                res.unwrap();
+                0
+            },
+        )
+        .recv(&ready_rx, |m| m.unwrap());
+    for i in 1..=5 {
+        ready_tx.try_send(i).unwrap();
+        assert_eq!(sel.wait(), i); // the send case lost: its value stays in it
+    }
+    assert_eq!(drops.load(Ordering::SeqCst), 0);
+    let receiver = std::thread::spawn(move || rx.recv_blocking().unwrap().id);
+    assert_eq!(sel.wait(), 0);
+    assert_eq!(receiver.join().unwrap(), 1); // the first value made, sent at last
+    drop(sel);
+    assert_eq!(made, 1, "make ran again only after its value was sent");
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+/// A `select()` future dropped after a sender handed its receive case a value gives
+/// the value back, and the loop's next select receives it: nothing lost or doubled.
+#[test]
+fn select_loop_dropped_select_gives_back_and_the_next_gets_it() {
+    let (tx, rx) = bounded::<u32>(0);
+    let (_idle_tx, idle_rx) = bounded::<u32>(0);
+    let mut sel = SelectLoop::new()
+        .recv(&rx, |m| m.unwrap())
+        .recv(&idle_rx, |m| m.unwrap());
+    {
+        let mut next = sel.select();
+        assert!(poll_noop(Pin::new(&mut next)).is_pending()); // queued on both
+        assert_eq!(tx.try_send(9), Ok(())); // handed to the waiting case
+    } // dropped before it collected the value
+    assert_eq!(rx.len(), 1, "the value went back to the channel");
+    assert_eq!(sel.wait(), 9);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+/// A leaked (forgotten, not dropped) `select()` future leaves its waiters queued; the
+/// next select withdraws them first, so no channel keeps a stale waiter.
+#[test]
+fn select_loop_recovers_from_a_leaked_select() {
+    let (tx, rx) = bounded::<u32>(0);
+    let mut sel = SelectLoop::new().recv(&rx, |m| m.unwrap());
+    let mut next = sel.select();
+    assert!(poll_noop(Pin::new(&mut next)).is_pending());
+    std::mem::forget(next);
+    let sender = std::thread::spawn(move || tx.send_blocking(4));
+    assert_eq!(sel.wait(), 4);
+    assert_eq!(sender.join().unwrap(), Ok(()));
+}
+
+/// `default` makes every select of the loop non-blocking; a ready case still wins.
+#[test]
+fn select_loop_default_never_waits() {
+    let (tx, rx) = bounded::<u32>(1);
+    let mut sel = SelectLoop::new().recv(&rx, |m| m.ok()).default(|| None);
+    for round in 0..100 {
+        assert_eq!(sel.wait(), None);
+        tx.try_send(round).unwrap();
+        assert_eq!(sel.wait(), Some(round));
+    }
+}
+
+/// A closed channel's case is ready on every select until disabled; a disabled (or
+/// nil) case never fires, so with nothing else the loop waits forever.
+#[test]
+fn select_loop_closed_and_disabled_cases() {
+    let (tx, rx) = bounded::<u32>(1);
+    let nil: Option<&Receiver<u32>> = None;
+    let mut sel = SelectLoop::new().recv(nil, |_| "nil").recv(&rx, |m| {
+        if m.is_ok() {
+            "value"
+        } else {
+            "closed"
+        }
+    });
+    tx.try_send(1).unwrap();
+    drop(tx);
+    assert_eq!(sel.wait(), "value");
+    assert_eq!(sel.wait(), "closed");
+    assert_eq!(sel.wait(), "closed");
+    sel.disable(1);
+    assert_eq!(sel.wait_timeout(Duration::from_millis(20)), None);
+    assert!(poll_noop(Pin::new(&mut sel.select())).is_pending());
+}
+
+/// A timed-out select keeps its send case's value, and the next select sends it.
+#[test]
+fn select_loop_wait_timeout_keeps_the_send_value() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = bounded::<DropCounter>(0);
+    let mut made = 0;
+    let mut sel = SelectLoop::new().send(
+        &tx,
+        || {
+            made += 1;
+            DropCounter::new(made, &drops)
+        },
+        |res| res.is_ok(),
+    );
+    assert_eq!(sel.wait_timeout(Duration::from_millis(10)), None);
+    assert_eq!(drops.load(Ordering::SeqCst), 0);
+    let receiver = std::thread::spawn(move || rx.recv_blocking().unwrap().id);
+    assert_eq!(sel.wait_timeout(Duration::from_secs(SECS)), Some(true));
+    assert_eq!(receiver.join().unwrap(), 1);
+    drop(sel);
+    assert_eq!(made, 1);
 }

@@ -2,7 +2,8 @@
 //! channel, and one consumer task that receives all N with a select over every
 //! receiver, building a fresh select each time (the idiomatic loop for each crate).
 //!
-//! Compared: `gochan::select!` and `gochan::Select` against `tokio::select!` and
+//! Compared: `gochan::select!`, `gochan::Select` and `gochan::SelectLoop` (built once
+//! before the loop, as Go's `reflect.Select` takes a slice of cases kept across it) against `tokio::select!` and
 //! `futures::select!` (both pick a random ready branch, as gochan does) over tokio
 //! mpsc and async-channel receivers. Producers use the same [`AsyncChan`] calls as
 //! everywhere else.
@@ -139,6 +140,29 @@ impl Fanin for GochanSelect {
     }
 }
 
+/// The dynamic select built once, outside the loop, and selected `n` times.
+struct GochanSelectLoop;
+
+impl Fanin for GochanSelectLoop {
+    type C = Gochan;
+    fn name() -> String {
+        "gochan SelectLoop".into()
+    }
+    fn consume<T: Msg>(rxs: Vec<gochan::Receiver<T>>, n: usize) -> impl Future<Output = usize> {
+        async move {
+            let mut fan_in = rxs.iter().fold(gochan::SelectLoop::new(), |s, rx| {
+                s.recv(rx, |m: Result<T, gochan::RecvError>| m.expect("open").key())
+            });
+            let mut sum = 0usize;
+            for _ in 0..n {
+                sum += fan_in.select().await;
+            }
+            black_box(sum);
+            n
+        }
+    }
+}
+
 struct TokioSelect<C>(PhantomData<C>);
 
 impl<C: AsyncChan> Fanin for TokioSelect<C> {
@@ -171,6 +195,7 @@ trait FaninVisitor {
 fn each_fanin(v: &mut impl FaninVisitor) {
     v.visit::<GochanMacro>();
     v.visit::<GochanSelect>();
+    v.visit::<GochanSelectLoop>();
     v.visit::<TokioSelect<TokioMpsc>>();
     v.visit::<TokioSelect<AsyncChannel>>();
     v.visit::<FuturesSelect<AsyncChannel>>();

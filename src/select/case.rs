@@ -72,6 +72,15 @@ impl<'a, T> RecvCase<'a, T> {
     }
 }
 
+impl<T> RecvCase<'_, T> {
+    /// Makes the case a nil one; it must not be queued.
+    pub(crate) fn make_nil(&mut self) {
+        debug_assert!(self.ticket.is_none());
+        self.chan = None;
+        self.out = None;
+    }
+}
+
 impl<T> Case for RecvCase<'_, T> {
     fn kind(&self) -> CaseKind {
         match self.chan {
@@ -154,6 +163,38 @@ impl<'a, T> SendCase<'a, T> {
             ticket: None,
             out: None,
         }
+    }
+}
+
+impl<'a, T> SendCase<'a, T> {
+    /// A send case with no value yet: a [`SelectLoop`](super::SelectLoop) gives it
+    /// one before each select that finds it empty.
+    pub(crate) fn empty(tx: impl Into<Option<&'a Sender<T>>>) -> Self {
+        SendCase {
+            chan: tx.into().map(|tx| &*tx.chan),
+            value: None,
+            ticket: None,
+            out: None,
+        }
+    }
+
+    /// Whether the case is on a channel (not nil) and has no value to offer: its last
+    /// one was sent or handed back.
+    pub(crate) fn wants_value(&self) -> bool {
+        self.chan.is_some() && self.value.is_none() && self.ticket.is_none()
+    }
+
+    /// Makes the case a nil one, dropping its value; it must not be queued.
+    pub(crate) fn make_nil(&mut self) {
+        debug_assert!(self.ticket.is_none());
+        self.chan = None;
+        self.value = None;
+        self.out = None;
+    }
+
+    pub(crate) fn set_value(&mut self, value: T) {
+        debug_assert!(self.wants_value());
+        self.value = Some(value);
     }
 }
 

@@ -48,6 +48,7 @@
 mod arena;
 mod case;
 mod macros;
+mod reuse;
 
 use std::fmt;
 use std::future::Future;
@@ -57,6 +58,7 @@ use std::time::{Duration, Instant};
 
 use self::arena::CaseArena;
 pub use self::case::{Case, CaseKind, FutureCase, RecvCase, SendCase, TakeOutput};
+pub use self::reuse::{SelectLoop, SelectNext};
 use crate::blocking::{block_on, block_on_until};
 use crate::channel::{Receiver, Sender};
 use crate::error::{RecvError, SendError};
@@ -260,6 +262,22 @@ impl Selector {
         }
         self.done = true;
         None
+    }
+
+    /// Makes a finished engine ready for another select over the same cases (a
+    /// [`SelectLoop`]'s next one), keeping its random generator and, when no waiter of
+    /// the last select still holds a clone of it, its claim. Every waiter must have
+    /// been withdrawn (`abandon` does that).
+    pub(crate) fn rearm(&mut self) {
+        debug_assert!(!self.queued, "rearmed with waiters queued");
+        self.done = false;
+        self.waker = None;
+        if let Some(mut claim) = self.claim.take() {
+            if Arc::get_mut(&mut claim).is_some() {
+                claim.reset();
+                self.claim = Some(claim);
+            }
+        }
     }
 
     /// The select is dropped: no case may take effect from now on.
