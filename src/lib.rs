@@ -440,8 +440,8 @@ pub use stream::{RecvStream, SendSink};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::select::{
-        select_tuple, Case, CaseKind, CaseList, FutureCase, RecvCase, SelectTuple, Selector,
-        SendCase, TakeOutput,
+        select_tuple, Case, CaseKind, CaseList, CaseTuple, FutureCase, RecvCase, SelectTuple,
+        Selector, SendCase, TakeOutput,
     };
     pub use crate::waiter::Claim;
 

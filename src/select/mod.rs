@@ -81,6 +81,37 @@ pub trait CaseList {
     }
 }
 
+/// The cases of a `select!`: a tuple, whose case types differ. The engine reaches them
+/// through an array of trait objects made on each poll, so that case `i` is an index
+/// away: through the tuple it is a `match` on `i`, a jump table that the random order
+/// of the cases makes the processor mispredict on nearly every case tried (`BENCHMARKS.md`,
+/// "The measurements behind the code").
+#[doc(hidden)]
+pub trait CaseTuple: CaseList {
+    type Dyn<'s>: AsMut<[&'s mut dyn Case]>
+    where
+        Self: 's;
+
+    fn as_dyn(&mut self) -> Self::Dyn<'_>;
+}
+
+impl CaseList for [&mut dyn Case] {
+    type Order = Vec<u32>;
+
+    fn new_order(&self) -> Vec<u32> {
+        (0..<[_]>::len(self) as u32).collect()
+    }
+
+    fn len(&self) -> usize {
+        <[_]>::len(self)
+    }
+
+    #[inline]
+    fn get(&mut self, i: usize) -> &mut dyn Case {
+        &mut *self[i]
+    }
+}
+
 /// The engine: drives a [`CaseList`] through the two passes and the claim.
 #[doc(hidden)]
 pub struct Selector {
@@ -439,14 +470,14 @@ impl Rng {
 /// that completed, so the macro can run its body in the caller's own context.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)]
-pub struct SelectTuple<'c, L: CaseList> {
+pub struct SelectTuple<'c, L: CaseTuple> {
     cases: &'c mut L,
     order: L::Order,
     sel: Selector,
 }
 
 #[doc(hidden)]
-pub fn select_tuple<L: CaseList>(cases: &mut L, nonblocking: bool) -> SelectTuple<'_, L> {
+pub fn select_tuple<L: CaseTuple>(cases: &mut L, nonblocking: bool) -> SelectTuple<'_, L> {
     SelectTuple {
         order: cases.new_order(),
         cases,
@@ -454,23 +485,24 @@ pub fn select_tuple<L: CaseList>(cases: &mut L, nonblocking: bool) -> SelectTupl
     }
 }
 
-impl<L: CaseList> Future for SelectTuple<'_, L> {
+impl<L: CaseTuple> Future for SelectTuple<'_, L> {
     type Output = Option<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.sel.poll(this.cases, this.order.as_mut(), cx)
+        let mut cases = this.cases.as_dyn();
+        this.sel.poll(cases.as_mut(), this.order.as_mut(), cx)
     }
 }
 
-impl<L: CaseList> Drop for SelectTuple<'_, L> {
+impl<L: CaseTuple> Drop for SelectTuple<'_, L> {
     fn drop(&mut self) {
         self.sel.abandon(self.cases);
     }
 }
 
 // Cases are never pinned through this future: a future case holds its own `Pin`.
-impl<L: CaseList> Unpin for SelectTuple<'_, L> {}
+impl<L: CaseTuple> Unpin for SelectTuple<'_, L> {}
 
 macro_rules! tuple_case_list {
     ($len:literal $(, $idx:tt $T:ident)*) => {
@@ -491,6 +523,14 @@ macro_rules! tuple_case_list {
                     $($idx => &mut self.$idx,)*
                     _ => unreachable!("select case index out of range"),
                 }
+            }
+        }
+
+        impl<$($T: Case),*> CaseTuple for ($($T,)*) {
+            type Dyn<'s> = [&'s mut dyn Case; $len] where Self: 's;
+
+            fn as_dyn(&mut self) -> Self::Dyn<'_> {
+                [$(&mut self.$idx as &mut dyn Case),*]
             }
         }
     };
