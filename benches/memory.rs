@@ -277,11 +277,14 @@ mod imp {
             }
         });
         let dynamic = std::mem::size_of::<gochan::Select<'_, bool>>();
+        let reusable = std::mem::size_of::<gochan::SelectLoop<'_, bool>>();
+        let next = std::mem::size_of::<gochan::SelectNext<'_, '_, bool>>();
         t.out.push_str(&format!(
             "\nA select over two `usize` receivers, as an `async {{ .. }}` block holding only the select \
              (bytes): `gochan::select!` {macro_size}; `tokio::select!` over tokio mpsc {tokio_size}; \
              `futures::select!` over async-channel {futures_size}; `gochan::Select` value {dynamic} \
-             (its cases are on the heap, see below).\n"
+             (its cases are on the heap, see below); `gochan::SelectLoop` value {reusable} (its cases \
+             boxed, once), and the future of one of its selects {next}.\n"
         ));
         t.out
     }
@@ -572,6 +575,10 @@ mod imp {
         );
         s.row("gochan Select", vec![select_dynamic(2), select_dynamic(4)]);
         s.row(
+            "gochan SelectLoop (built before, not counted)",
+            vec![select_loop(2), select_loop(4)],
+        );
+        s.row(
             "tokio::select! + tokio mpsc",
             vec![select_tokio::<2>(), select_tokio::<4>()],
         );
@@ -624,6 +631,14 @@ mod imp {
                 })
             })
         })
+    }
+
+    fn select_loop(width: usize) -> String {
+        let chans: Vec<_> = (0..width).map(|_| gochan::bounded::<usize>(1)).collect();
+        let mut sel = chans.iter().fold(gochan::SelectLoop::new(), |s, (_, rx)| {
+            s.recv(rx, |m: Result<usize, _>| m.is_ok())
+        });
+        twice(|| pending(|| sel.select()))
     }
 
     fn select_tokio<const W: usize>() -> String {
