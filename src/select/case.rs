@@ -157,16 +157,11 @@ pub struct SendCase<'a, T> {
 
 impl<'a, T> SendCase<'a, T> {
     pub fn new(tx: impl Into<Option<&'a Sender<T>>>, value: T) -> Self {
-        SendCase {
-            chan: tx.into().map(|tx| &*tx.chan),
-            value: Some(value),
-            ticket: None,
-            out: None,
-        }
+        let mut case = SendCase::empty(tx);
+        case.value = Some(value);
+        case
     }
-}
 
-impl<'a, T> SendCase<'a, T> {
     /// A send case with no value yet: a [`SelectLoop`](super::SelectLoop) gives it
     /// one before each select that finds it empty.
     pub(crate) fn empty(tx: impl Into<Option<&'a Sender<T>>>) -> Self {
