@@ -1383,123 +1383,135 @@ fn select_loop_send_and_recv_exactly_once() {
 /// and `make` is called again only after the value was sent.
 #[test]
 fn select_loop_send_case_keeps_its_value_until_sent() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = bounded::<DropCounter>(0); // nobody receives yet: the send waits
-    let (ready_tx, ready_rx) = unbounded::<u32>();
-    let mut made = 0;
-    let mut sel = SelectLoop::new()
-        .send(
-            &tx,
-            || {
-                made += 1;
-                DropCounter::new(made, &drops)
-            },
-            |res| {
-                res.unwrap();
-                0
-            },
-        )
-        .recv(&ready_rx, |m| m.unwrap());
-    for i in 1..=5 {
-        ready_tx.try_send(i).unwrap();
-        assert_eq!(sel.wait(), i); // the send case lost: its value stays in it
-    }
-    assert_eq!(drops.load(Ordering::SeqCst), 0);
-    let receiver = std::thread::spawn(move || rx.recv_blocking().unwrap().id);
-    assert_eq!(sel.wait(), 0);
-    assert_eq!(receiver.join().unwrap(), 1); // the first value made, sent at last
-    drop(sel);
-    assert_eq!(made, 1, "make ran again only after its value was sent");
-    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    thread_timeout(SECS, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = bounded::<DropCounter>(0); // nobody receives yet: the send waits
+        let (ready_tx, ready_rx) = unbounded::<u32>();
+        let mut made = 0;
+        let mut sel = SelectLoop::new()
+            .send(
+                &tx,
+                || {
+                    made += 1;
+                    DropCounter::new(made, &drops)
+                },
+                |res| {
+                    res.unwrap();
+                    0
+                },
+            )
+            .recv(&ready_rx, |m| m.unwrap());
+        for i in 1..=5 {
+            ready_tx.try_send(i).unwrap();
+            assert_eq!(sel.wait(), i); // the send case lost: its value stays in it
+        }
+        assert_eq!(drops.load(Ordering::SeqCst), 0);
+        let receiver = std::thread::spawn(move || rx.recv_blocking().unwrap().id);
+        assert_eq!(sel.wait(), 0);
+        assert_eq!(receiver.join().unwrap(), 1); // the first value made, sent at last
+        drop(sel);
+        assert_eq!(made, 1, "make ran again only after its value was sent");
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
 }
 
 /// A `select()` future dropped after a sender handed its receive case a value gives
 /// the value back, and the loop's next select receives it: nothing lost or doubled.
 #[test]
 fn select_loop_dropped_select_gives_back_and_the_next_gets_it() {
-    let (tx, rx) = bounded::<u32>(0);
-    let (_idle_tx, idle_rx) = bounded::<u32>(0);
-    let mut sel = SelectLoop::new()
-        .recv(&rx, |m| m.unwrap())
-        .recv(&idle_rx, |m| m.unwrap());
-    {
-        let mut next = sel.select();
-        assert!(poll_noop(Pin::new(&mut next)).is_pending()); // queued on both
-        assert_eq!(tx.try_send(9), Ok(())); // handed to the waiting case
-    } // dropped before it collected the value
-    assert_eq!(rx.len(), 1, "the value went back to the channel");
-    assert_eq!(sel.wait(), 9);
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    thread_timeout(SECS, || {
+        let (tx, rx) = bounded::<u32>(0);
+        let (_idle_tx, idle_rx) = bounded::<u32>(0);
+        let mut sel = SelectLoop::new()
+            .recv(&rx, |m| m.unwrap())
+            .recv(&idle_rx, |m| m.unwrap());
+        {
+            let mut next = sel.select();
+            assert!(poll_noop(Pin::new(&mut next)).is_pending()); // queued on both
+            assert_eq!(tx.try_send(9), Ok(())); // handed to the waiting case
+        } // dropped before it collected the value
+        assert_eq!(rx.len(), 1, "the value went back to the channel");
+        assert_eq!(sel.wait(), 9);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    });
 }
 
 /// A leaked (forgotten, not dropped) `select()` future leaves its waiters queued; the
 /// next select withdraws them first, so no channel keeps a stale waiter.
 #[test]
 fn select_loop_recovers_from_a_leaked_select() {
-    let (tx, rx) = bounded::<u32>(0);
-    let mut sel = SelectLoop::new().recv(&rx, |m| m.unwrap());
-    let mut next = sel.select();
-    assert!(poll_noop(Pin::new(&mut next)).is_pending());
-    std::mem::forget(next);
-    let sender = std::thread::spawn(move || tx.send_blocking(4));
-    assert_eq!(sel.wait(), 4);
-    assert_eq!(sender.join().unwrap(), Ok(()));
+    thread_timeout(SECS, || {
+        let (tx, rx) = bounded::<u32>(0);
+        let mut sel = SelectLoop::new().recv(&rx, |m| m.unwrap());
+        let mut next = sel.select();
+        assert!(poll_noop(Pin::new(&mut next)).is_pending());
+        std::mem::forget(next);
+        let sender = std::thread::spawn(move || tx.send_blocking(4));
+        assert_eq!(sel.wait(), 4);
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
 }
 
 /// `default` makes every select of the loop non-blocking; a ready case still wins.
 #[test]
 fn select_loop_default_never_waits() {
-    let (tx, rx) = bounded::<u32>(1);
-    let mut sel = SelectLoop::new().recv(&rx, |m| m.ok()).default(|| None);
-    for round in 0..100 {
-        assert_eq!(sel.wait(), None);
-        tx.try_send(round).unwrap();
-        assert_eq!(sel.wait(), Some(round));
-    }
+    thread_timeout(SECS, || {
+        let (tx, rx) = bounded::<u32>(1);
+        let mut sel = SelectLoop::new().recv(&rx, |m| m.ok()).default(|| None);
+        for round in 0..100 {
+            assert_eq!(sel.wait(), None);
+            tx.try_send(round).unwrap();
+            assert_eq!(sel.wait(), Some(round));
+        }
+    });
 }
 
 /// A closed channel's case is ready on every select until disabled; a disabled (or
 /// nil) case never fires, so with nothing else the loop waits forever.
 #[test]
 fn select_loop_closed_and_disabled_cases() {
-    let (tx, rx) = bounded::<u32>(1);
-    let nil: Option<&Receiver<u32>> = None;
-    let mut sel = SelectLoop::new().recv(nil, |_| "nil").recv(&rx, |m| {
-        if m.is_ok() {
-            "value"
-        } else {
-            "closed"
-        }
+    thread_timeout(SECS, || {
+        let (tx, rx) = bounded::<u32>(1);
+        let nil: Option<&Receiver<u32>> = None;
+        let mut sel = SelectLoop::new().recv(nil, |_| "nil").recv(&rx, |m| {
+            if m.is_ok() {
+                "value"
+            } else {
+                "closed"
+            }
+        });
+        tx.try_send(1).unwrap();
+        drop(tx);
+        assert_eq!(sel.wait(), "value");
+        assert_eq!(sel.wait(), "closed");
+        assert_eq!(sel.wait(), "closed");
+        sel.disable(1);
+        assert_eq!(sel.wait_timeout(Duration::from_millis(20)), None);
+        assert!(poll_noop(Pin::new(&mut sel.select())).is_pending());
     });
-    tx.try_send(1).unwrap();
-    drop(tx);
-    assert_eq!(sel.wait(), "value");
-    assert_eq!(sel.wait(), "closed");
-    assert_eq!(sel.wait(), "closed");
-    sel.disable(1);
-    assert_eq!(sel.wait_timeout(Duration::from_millis(20)), None);
-    assert!(poll_noop(Pin::new(&mut sel.select())).is_pending());
 }
 
 /// A timed-out select keeps its send case's value, and the next select sends it.
 #[test]
 fn select_loop_wait_timeout_keeps_the_send_value() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = bounded::<DropCounter>(0);
-    let mut made = 0;
-    let mut sel = SelectLoop::new().send(
-        &tx,
-        || {
-            made += 1;
-            DropCounter::new(made, &drops)
-        },
-        |res| res.is_ok(),
-    );
-    assert_eq!(sel.wait_timeout(Duration::from_millis(10)), None);
-    assert_eq!(drops.load(Ordering::SeqCst), 0);
-    let receiver = std::thread::spawn(move || rx.recv_blocking().unwrap().id);
-    assert_eq!(sel.wait_timeout(Duration::from_secs(SECS)), Some(true));
-    assert_eq!(receiver.join().unwrap(), 1);
-    drop(sel);
-    assert_eq!(made, 1);
+    thread_timeout(SECS, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = bounded::<DropCounter>(0);
+        let mut made = 0;
+        let mut sel = SelectLoop::new().send(
+            &tx,
+            || {
+                made += 1;
+                DropCounter::new(made, &drops)
+            },
+            |res| res.is_ok(),
+        );
+        assert_eq!(sel.wait_timeout(Duration::from_millis(10)), None);
+        assert_eq!(drops.load(Ordering::SeqCst), 0);
+        let receiver = std::thread::spawn(move || rx.recv_blocking().unwrap().id);
+        assert_eq!(sel.wait_timeout(Duration::from_secs(SECS)), Some(true));
+        assert_eq!(receiver.join().unwrap(), 1);
+        drop(sel);
+        assert_eq!(made, 1);
+    });
 }
